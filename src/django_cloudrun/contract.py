@@ -1,0 +1,165 @@
+"""The environment contract: every variable the container reads, defined once.
+
+infra/ sets these on the Cloud Run service and jobs, local/ sets them on the processes it
+starts, and the runtime (settings, commands, server) reads them. Nothing else spells an
+environment variable name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = [
+    "Scope",
+    "EnvVar",
+    "CONTRACT",
+    "by_name",
+    "names_for",
+    "DB_ENGINE",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_POOL_MAX_SIZE",
+    "DB_ADMIN_USER",
+    "DB_ADMIN_PASSWORD",
+    "DB_EXTENSIONS",
+    "SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_SUPERUSER_USERNAME",
+    "DJANGO_SUPERUSER_EMAIL",
+    "DJANGO_SUPERUSER_PASSWORD",
+    "GS_BUCKET_NAME",
+    "MEDIA_MODE",
+    "MEDIA_ROOT",
+    "STATIC_ROOT",
+    "STATIC_COLLECTED",
+    "CLOUDRUN_SERVICE_URLS",
+    "CLOUDRUN_CUSTOM_DOMAINS",
+    "CLOUDRUN_LOG_FORMAT",
+    "CLOUDRUN_REQUEST_TIMEOUT",
+    "CLOUDRUN_MAX_CONCURRENCY",
+    "WEB_CONCURRENCY",
+    "GOOGLE_CLOUD_PROJECT",
+    "PORT",
+    "K_SERVICE",
+    "K_REVISION",
+    "K_CONFIGURATION",
+]
+
+
+class Scope(str, Enum):
+    """Which processes receive a variable."""
+
+    SERVICE = "service"  # the web service and every job that shares its configuration
+    DB_INIT = "db-init"  # only the db-init job: it holds the admin credentials
+    PLATFORM = "platform"  # set by Cloud Run itself, never by us
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    meaning: str
+    scope: Scope = Scope.SERVICE
+    secret: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DB_ENGINE = EnvVar("DB_ENGINE", "Django database backend (django.db.backends.postgresql).")
+DB_HOST = EnvVar(
+    "DB_HOST",
+    "Socket directory such as /cloudsql/PROJECT:REGION:INSTANCE, or a host name.",
+)
+DB_PORT = EnvVar("DB_PORT", "Database port; 5432 unless the server says otherwise.")
+DB_NAME = EnvVar("DB_NAME", "Name of the application database.")
+DB_USER = EnvVar("DB_USER", "Role the application connects as.")
+DB_PASSWORD = EnvVar("DB_PASSWORD", "Password of DB_USER.", secret=True)
+DB_POOL_MAX_SIZE = EnvVar(
+    "DB_POOL_MAX_SIZE",
+    "Database connections one instance may open, shared by its worker processes.",
+)
+DB_ADMIN_USER = EnvVar(
+    "DB_ADMIN_USER", "Administrator role db-init connects as.", scope=Scope.DB_INIT
+)
+DB_ADMIN_PASSWORD = EnvVar(
+    "DB_ADMIN_PASSWORD", "Password of DB_ADMIN_USER.", scope=Scope.DB_INIT, secret=True
+)
+DB_EXTENSIONS = EnvVar(
+    "DB_EXTENSIONS",
+    "Comma-separated PostgreSQL extensions db-init creates.",
+    scope=Scope.DB_INIT,
+)
+SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
+DJANGO_DEBUG = EnvVar(
+    "DJANGO_DEBUG", "Enables DEBUG outside production; ignored when K_SERVICE is set."
+)
+DJANGO_SUPERUSER_USERNAME = EnvVar(
+    "DJANGO_SUPERUSER_USERNAME", "Username of the superuser created at deploy."
+)
+DJANGO_SUPERUSER_EMAIL = EnvVar("DJANGO_SUPERUSER_EMAIL", "Email of that superuser.")
+DJANGO_SUPERUSER_PASSWORD = EnvVar(
+    "DJANGO_SUPERUSER_PASSWORD",
+    "Password of that superuser (its own secret, never the database password).",
+    secret=True,
+)
+GS_BUCKET_NAME = EnvVar("GS_BUCKET_NAME", "Cloud Storage bucket that holds media files.")
+MEDIA_MODE = EnvVar(
+    "CLOUDRUN_MEDIA_MODE",
+    "fuse: media are files under MEDIA_ROOT (a GCS FUSE mount); api: django-storages.",
+)
+MEDIA_ROOT = EnvVar("MEDIA_ROOT", "Directory of media files when CLOUDRUN_MEDIA_MODE=fuse.")
+STATIC_ROOT = EnvVar("STATIC_ROOT", "Directory collectstatic writes to and WhiteNoise serves.")
+STATIC_COLLECTED = EnvVar(
+    "CLOUDRUN_STATIC_COLLECTED",
+    "1 when static files were collected into the image, so migrate skips collectstatic.",
+)
+CLOUDRUN_SERVICE_URLS = EnvVar(
+    "CLOUDRUN_SERVICE_URLS", "Comma-separated https URLs the service answers on."
+)
+CLOUDRUN_CUSTOM_DOMAINS = EnvVar(
+    "CLOUDRUN_CUSTOM_DOMAINS", "Comma-separated custom domain names mapped to the service."
+)
+CLOUDRUN_LOG_FORMAT = EnvVar(
+    "CLOUDRUN_LOG_FORMAT", "json (Cloud Logging structured lines) or text (readable lines)."
+)
+CLOUDRUN_REQUEST_TIMEOUT = EnvVar(
+    "CLOUDRUN_REQUEST_TIMEOUT", "Cloud Run request timeout in seconds; the server waits longer."
+)
+CLOUDRUN_MAX_CONCURRENCY = EnvVar(
+    "CLOUDRUN_MAX_CONCURRENCY", "Requests Cloud Run sends one instance at once."
+)
+WEB_CONCURRENCY = EnvVar(
+    "WEB_CONCURRENCY", "Worker processes of the server; by default one per CPU."
+)
+GOOGLE_CLOUD_PROJECT = EnvVar(
+    "GOOGLE_CLOUD_PROJECT", "Project id, used to name traces in log entries."
+)
+PORT = EnvVar("PORT", "Port the server listens on.", scope=Scope.PLATFORM)
+K_SERVICE = EnvVar(
+    "K_SERVICE", "Cloud Run service name; when set, settings are production settings.",
+    scope=Scope.PLATFORM,
+)
+K_REVISION = EnvVar("K_REVISION", "Cloud Run revision name.", scope=Scope.PLATFORM)
+K_CONFIGURATION = EnvVar(
+    "K_CONFIGURATION", "Cloud Run configuration name.", scope=Scope.PLATFORM
+)
+
+CONTRACT: tuple[EnvVar, ...] = tuple(
+    value for value in globals().copy().values() if isinstance(value, EnvVar)
+)
+
+
+def by_name(name: str) -> EnvVar:
+    for var in CONTRACT:
+        if var.name == name:
+            return var
+    raise KeyError(name)
+
+
+def names_for(*scopes: Scope) -> frozenset[str]:
+    """Names of the variables given to processes of the given scopes."""
+    return frozenset(var.name for var in CONTRACT if var.scope in scopes)

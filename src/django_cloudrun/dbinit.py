@@ -1,0 +1,165 @@
+"""Idempotent database set-up: the application role, its database, grants and extensions.
+
+It runs as the db-init job with administrator credentials, before migrate. Every statement
+is safe to repeat, and concurrent runs queue on an advisory lock, so two deployments that
+start at once both succeed. The role's password travels as a SCRAM verifier computed on the
+client: the clear text never reaches the server, its statement log or this process's output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+
+__all__ = ["DbInitError", "Target", "AdminCredentials", "initialize", "validate_identifier"]
+
+# A fixed key shared by every db-init run on the server (pg_advisory_lock takes a bigint).
+LOCK_KEY = 0x636C6F7564_7275  # "cloudru"
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+IDENTIFIER_RULE = (
+    "lowercase letters, digits and underscores, starting with a letter or underscore, "
+    "at most 63 characters"
+)
+
+
+class DbInitError(Exception):
+    """A db-init problem the operator can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    host: str
+    port: str
+    user: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    database: str
+    role: str
+    password: str = field(repr=False)
+    extensions: tuple[str, ...] = ()
+
+
+def validate_identifier(kind: str, value: str) -> str:
+    if not IDENTIFIER.fullmatch(value):
+        raise DbInitError(f"{kind}: {value!r} is not a valid identifier ({IDENTIFIER_RULE})")
+    return value
+
+
+def _validate(target: Target) -> None:
+    validate_identifier("database name", target.database)
+    validate_identifier("role", target.role)
+    for extension in target.extensions:
+        validate_identifier("extension", extension)
+    if not target.password:
+        raise DbInitError(
+            f"the password of role {target.role!r} is empty: refusing to create a login "
+            "role without one (set DB_PASSWORD)"
+        )
+
+
+def _connect(admin: AdminCredentials, dbname: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(
+            host=admin.host or None,
+            port=admin.port or None,
+            user=admin.user,
+            password=admin.password or None,
+            dbname=dbname,
+            autocommit=True,
+            connect_timeout=10,
+        )
+    except psycopg.OperationalError as error:
+        # libpq's message names the host and the reason, never the password.
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no reason given"
+        raise DbInitError(
+            f"cannot connect to database {dbname!r} as {admin.user!r}: {reason}"
+        ) from None
+
+
+def _exists(conn: psycopg.Connection, query: str, name: str) -> bool:
+    return conn.execute(query, (name,)).fetchone() is not None
+
+
+def _ensure_role(conn: psycopg.Connection, target: Target, report: Callable[[str], None]) -> None:
+    verifier = conn.pgconn.encrypt_password(
+        target.password.encode(), target.role.encode(), b"scram-sha-256"
+    ).decode()
+    role = sql.Identifier(target.role)
+    if _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", target.role):
+        conn.execute(sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+        report(f"role {target.role} exists; password set")
+    else:
+        conn.execute(sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+        report(f"role {target.role} created")
+    is_superuser = conn.execute(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    if not (is_superuser and is_superuser[0]):
+        # Cloud SQL's admin is not a superuser: it may hand a database to a role only
+        # when it is a member of that role.
+        conn.execute(sql.SQL("GRANT {} TO current_user").format(role))
+
+
+def _ensure_database(
+    conn: psycopg.Connection, target: Target, report: Callable[[str], None]
+) -> None:
+    database, role = sql.Identifier(target.database), sql.Identifier(target.role)
+    if _exists(conn, "SELECT 1 FROM pg_database WHERE datname = %s", target.database):
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(database, role))
+        report(f"database {target.database} exists; owned by {target.role}")
+    else:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, role))
+        report(f"database {target.database} created, owned by {target.role}")
+    conn.execute(sql.SQL("GRANT ALL PRIVILEGES ON DATABASE {} TO {}").format(database, role))
+
+
+def _ensure_schema_and_extensions(
+    admin: AdminCredentials, target: Target, report: Callable[[str], None]
+) -> None:
+    with _connect(admin, target.database) as conn:
+        conn.execute(
+            sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(
+                sql.Identifier(target.role)
+            )
+        )
+        for extension in target.extensions:
+            try:
+                conn.execute(
+                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension))
+                )
+            except psycopg.errors.UndefinedFile:
+                raise DbInitError(
+                    f"extension {extension!r} is not available on this PostgreSQL server"
+                ) from None
+            report(f"extension {extension} ready")
+
+
+def initialize(
+    admin: AdminCredentials, target: Target, report: Callable[[str], None] = lambda _: None
+) -> None:
+    """Create or update the role and database of ``target``; safe to run any number of times."""
+    _validate(target)
+    with _connect(admin, "postgres") as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        try:
+            _ensure_role(conn, target, report)
+            _ensure_database(conn, target, report)
+            _ensure_schema_and_extensions(admin, target, report)
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise DbInitError(
+                f"{admin.user!r} lacks a privilege db-init needs: {error.diag.message_primary}"
+            ) from None
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def parse_extensions(raw: str | Iterable[str]) -> tuple[str, ...]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    return tuple(item.strip() for item in items if item.strip())

@@ -1,0 +1,41 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from ... import contract
+from ...dbinit import AdminCredentials, DbInitError, Target, initialize, parse_extensions
+
+
+class Command(BaseCommand):
+    help = "Create or update the application's role, database, grants and extensions (idempotent)."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="Database alias whose NAME, USER and PASSWORD are set up.",
+        )
+
+    def handle(self, *args, **options):
+        settings_dict = connections[options["database"]].settings_dict
+        admin = AdminCredentials(
+            host=settings_dict.get("HOST") or "",
+            port=str(settings_dict.get("PORT") or ""),
+            user=os.environ.get(contract.DB_ADMIN_USER.name) or "postgres",
+            password=os.environ.get(contract.DB_ADMIN_PASSWORD.name, ""),
+        )
+        target = Target(
+            database=settings_dict.get("NAME") or "",
+            role=settings_dict.get("USER") or "",
+            password=settings_dict.get("PASSWORD") or "",
+            extensions=parse_extensions(os.environ.get(contract.DB_EXTENSIONS.name, "")),
+        )
+        report = self.stdout.write if options["verbosity"] >= 1 else (lambda _: None)
+        try:
+            initialize(admin, target, report)
+        except DbInitError as error:
+            raise CommandError(f"db-init: {error}") from None
+        if options["verbosity"] >= 1:
+            self.stdout.write(self.style.SUCCESS("db-init: done"))

@@ -1,0 +1,100 @@
+"""The production server: gunicorn, driven through its Python API.
+
+Sizing comes from concurrency.py. The timeout is longer than Cloud Run's request timeout, so
+the platform, not the server, ends slow requests (a shorter server timeout kills workers in
+the middle of requests Cloud Run still allows). On SIGTERM gunicorn stops accepting and
+finishes in-flight requests within Cloud Run's 10 seconds. Nothing is written outside the
+temporary directory: the image's files are read-only for the runtime user.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from gunicorn import glogging
+from gunicorn.app.base import BaseApplication
+
+from . import concurrency, contract
+
+__all__ = ["CloudRunServer", "server_options"]
+
+DEFAULT_PORT = 8080
+DEFAULT_REQUEST_TIMEOUT = 300
+# Cloud Run sends SIGKILL 10 s after SIGTERM; leave time to exit after the last request.
+GRACEFUL_TIMEOUT = 8
+TIMEOUT_MARGIN = 30
+
+
+def _tmp_dir() -> str:
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+
+
+def server_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    port = environ.get(contract.PORT.name) or str(DEFAULT_PORT)
+    request_timeout = int(
+        environ.get(contract.CLOUDRUN_REQUEST_TIMEOUT.name) or DEFAULT_REQUEST_TIMEOUT
+    )
+    return {
+        "bind": [f"0.0.0.0:{port}"],
+        "worker_class": "gthread",
+        "workers": concurrency.web_workers(environ),
+        "threads": concurrency.threads_per_worker(environ),
+        "timeout": request_timeout + TIMEOUT_MARGIN,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "keepalive": 5,
+        "worker_tmp_dir": _tmp_dir(),
+        "control_socket_disable": True,
+        # Only Cloud Run's front end can reach the container.
+        "forwarded_allow_ips": "*",
+        "accesslog": "-",
+        "logger_class": "django_cloudrun.server.CloudRunLogger",
+        "proc_name": environ.get(contract.K_SERVICE.name) or "django-cloudrun",
+    }
+
+
+class CloudRunLogger(glogging.Logger):
+    """Sends gunicorn's logs through Python logging, as Django's LOGGING configured it."""
+
+    def setup(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self._access_log_enabled = bool(cfg.accesslog)
+        self.loglevel = self.LOG_LEVELS.get(cfg.loglevel.lower(), logging.INFO)
+        self.error_log.setLevel(self.loglevel)
+        self.access_log.setLevel(logging.INFO)
+        self.error_log.propagate = True
+        self.access_log.propagate = True
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+        if not self._access_log_enabled:
+            return
+        from .logs import access_log_extra
+
+        status = str(getattr(resp, "status", "") or "").split(" ", 1)[0]
+        self.access_log.info(
+            '%s %s %s',
+            environ.get("REQUEST_METHOD", "-"),
+            environ.get("RAW_URI") or environ.get("PATH_INFO", "-"),
+            status,
+            extra=access_log_extra(environ, status, getattr(resp, "sent", None), request_time),
+        )
+
+
+class CloudRunServer(BaseApplication):
+    def __init__(self, application: Any, options: Mapping[str, Any]) -> None:
+        self.application = application
+        self.options = dict(options)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # settings an older gunicorn lacks are skipped
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.application

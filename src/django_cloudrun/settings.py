@@ -1,0 +1,295 @@
+"""Settings in one line: ``from django_cloudrun.settings import configure; configure(globals())``.
+
+configure() fills the settings a Cloud Run deployment needs from the environment contract.
+A value the project set before the call wins, except for the production safety rules, which
+always apply when K_SERVICE is set (that is, on Cloud Run):
+
+- DEBUG is False, whatever DJANGO_DEBUG or settings.py say;
+- SECRET_KEY comes from the environment (Secret Manager); a key written in the source is refused;
+- ALLOWED_HOSTS never contains "*": it lists the service URLs and custom domains;
+- cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https.
+
+Values that ``django-admin startproject`` writes (the SQLite database, an empty ALLOWED_HOSTS,
+a "django-insecure-" key) count as unset.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from . import concurrency, contract
+from .logs import logging_config
+
+__all__ = ["configure", "is_production"]
+
+HEALTH_MIDDLEWARE = "django_cloudrun.health.HealthCheckMiddleware"
+TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
+MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
+WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+
+INSECURE_KEY_PREFIX = "django-insecure-"
+POOL_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+ONE_YEAR = 365 * 24 * 3600
+
+
+def is_production(environ: Mapping[str, str] = os.environ) -> bool:
+    return bool(environ.get(contract.K_SERVICE.name))
+
+
+def configure(
+    namespace: MutableMapping[str, Any], environ: Mapping[str, str] | None = None
+) -> None:
+    """Fill a settings module's namespace (``globals()``) for Cloud Run or local use."""
+    env = os.environ if environ is None else environ
+    production = is_production(env)
+    base_dir = Path(namespace.get("BASE_DIR") or Path.cwd())
+
+    _ensure_app(namespace)
+    namespace["DEBUG"] = False if production else _debug(namespace, env)
+    namespace["SECRET_KEY"] = _secret_key(namespace, env, production)
+    _hosts(namespace, env, production)
+    _databases(namespace, env, production)
+    _static_and_media(namespace, env, production, base_dir)
+    _middleware(namespace, env)
+    _security(namespace, env, production)
+    if not _user_set(namespace, "LOGGING"):
+        log_format = env.get(contract.CLOUDRUN_LOG_FORMAT.name) or (
+            "json" if production else "text"
+        )
+        namespace["LOGGING"] = logging_config(json=log_format == "json")
+    namespace.setdefault("CLOUDRUN_MEDIA_MODE", _media_mode(env))
+
+
+def _user_set(namespace: Mapping[str, Any], name: str) -> bool:
+    """Whether the project set ``name`` to something other than startproject's default."""
+    if name not in namespace:
+        return False
+    value = namespace[name]
+    if name == "DATABASES":
+        engine = (value or {}).get("default", {}).get("ENGINE", "")
+        return bool(value) and not engine.endswith("sqlite3")
+    if name in ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "LOGGING", "STORAGES"):
+        return bool(value)
+    return value is not None
+
+
+def _ensure_app(namespace: MutableMapping[str, Any]) -> None:
+    apps = list(namespace.get("INSTALLED_APPS", []))
+    if "django_cloudrun" not in apps:
+        apps.append("django_cloudrun")
+    namespace["INSTALLED_APPS"] = apps
+
+
+def _debug(namespace: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+    raw = env.get(contract.DJANGO_DEBUG.name)
+    if raw is None:
+        return bool(namespace.get("DEBUG", False))
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(
+    namespace: Mapping[str, Any], env: Mapping[str, str], production: bool
+) -> str:
+    from_env = env.get(contract.SECRET_KEY.name, "")
+    if from_env:
+        return from_env
+    if production:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set in the environment. On Cloud Run it comes from Secret "
+            "Manager; a key written in settings.py is never used in production."
+        )
+    in_source = namespace.get("SECRET_KEY")
+    if not in_source:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: export SECRET_KEY or define it in settings.py for "
+            "local development."
+        )
+    return str(in_source)
+
+
+def _csv(env: Mapping[str, str], var: contract.EnvVar) -> list[str]:
+    return [item.strip() for item in env.get(var.name, "").split(",") if item.strip()]
+
+
+def service_urls(env: Mapping[str, str]) -> list[str]:
+    urls = _csv(env, contract.CLOUDRUN_SERVICE_URLS)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"{contract.CLOUDRUN_SERVICE_URLS.name}: {url!r} is not an http(s) URL"
+            )
+    return urls
+
+
+def _hosts(
+    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
+) -> None:
+    urls = service_urls(env)
+    domains = _csv(env, contract.CLOUDRUN_CUSTOM_DOMAINS)
+    hosts = [str(urlsplit(url).hostname) for url in urls] + domains
+    origins = [f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls)]
+    origins += [f"https://{domain}" for domain in domains]
+
+    if _user_set(namespace, "ALLOWED_HOSTS"):
+        hosts = list(namespace["ALLOWED_HOSTS"]) + hosts
+    if production:
+        hosts = [host for host in hosts if host != "*"]
+        if not hosts:
+            raise ImproperlyConfigured(
+                f"ALLOWED_HOSTS would be empty: set {contract.CLOUDRUN_SERVICE_URLS.name} "
+                f"(the service's URLs) or {contract.CLOUDRUN_CUSTOM_DOMAINS.name}."
+            )
+    elif not hosts:
+        hosts = ["localhost", "127.0.0.1", "[::1]"]
+    namespace["ALLOWED_HOSTS"] = _unique(hosts)
+
+    if _user_set(namespace, "CSRF_TRUSTED_ORIGINS"):
+        origins = list(namespace["CSRF_TRUSTED_ORIGINS"]) + origins
+    namespace["CSRF_TRUSTED_ORIGINS"] = _unique(origins)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _databases(
+    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
+) -> None:
+    if _user_set(namespace, "DATABASES"):
+        return
+    host = env.get(contract.DB_HOST.name, "")
+    if not host:
+        if production:
+            raise ImproperlyConfigured(
+                f"{contract.DB_HOST.name} is not set: production needs the Cloud SQL socket "
+                "directory (/cloudsql/PROJECT:REGION:INSTANCE) or a host name."
+            )
+        return  # local development keeps whatever settings.py has
+    try:
+        pool_size = concurrency.pool_size_per_process(env)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    namespace["DATABASES"] = {
+        "default": {
+            "ENGINE": env.get(contract.DB_ENGINE.name) or "django.db.backends.postgresql",
+            "HOST": host,
+            "PORT": env.get(contract.DB_PORT.name, ""),
+            "NAME": env.get(contract.DB_NAME.name) or "django",
+            "USER": env.get(contract.DB_USER.name) or "django",
+            "PASSWORD": env.get(contract.DB_PASSWORD.name, ""),
+            # Connections are pooled per process; persistent connections would bypass it.
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "pool": {
+                    "min_size": 1,
+                    "max_size": pool_size,
+                    "timeout": POOL_TIMEOUT_SECONDS,
+                },
+            },
+        }
+    }
+
+
+def _media_mode(env: Mapping[str, str]) -> str:
+    mode = env.get(contract.MEDIA_MODE.name) or "fuse"
+    if mode not in ("fuse", "api"):
+        raise ImproperlyConfigured(
+            f"{contract.MEDIA_MODE.name} must be fuse or api, got {mode!r}"
+        )
+    return mode
+
+
+def _static_and_media(
+    namespace: MutableMapping[str, Any],
+    env: Mapping[str, str],
+    production: bool,
+    base_dir: Path,
+) -> None:
+    namespace["STATIC_ROOT"] = (
+        env.get(contract.STATIC_ROOT.name)
+        or namespace.get("STATIC_ROOT")
+        or str(base_dir / "staticfiles")
+    )
+    namespace.setdefault("STATIC_URL", "static/")
+    namespace["MEDIA_URL"] = namespace.get("MEDIA_URL") or "/media/"
+    if _user_set(namespace, "STORAGES"):
+        return
+
+    mode = _media_mode(env)
+    if mode == "api":
+        bucket = env.get(contract.GS_BUCKET_NAME.name, "")
+        if not bucket:
+            raise ImproperlyConfigured(
+                f"{contract.GS_BUCKET_NAME.name} is not set: media mode api stores files "
+                "in that Cloud Storage bucket."
+            )
+        default = {
+            "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                # Access is granted by IAM on the bucket; objects never get ACLs.
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+                # On Cloud Run there is no key file: sign URLs through the IAM API with the
+                # service's own credentials. An emulator has no IAM API and signs locally.
+                "iam_sign_blob": not env.get("STORAGE_EMULATOR_HOST"),
+            },
+        }
+    else:
+        namespace["MEDIA_ROOT"] = (
+            env.get(contract.MEDIA_ROOT.name)
+            or namespace.get("MEDIA_ROOT")
+            or str(base_dir / "media")
+        )
+        default = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+    static_backend = (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if production
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    namespace["STORAGES"] = {"default": default, "staticfiles": {"BACKEND": static_backend}}
+
+
+def _middleware(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    middleware = [
+        name
+        for name in namespace.get("MIDDLEWARE", [])
+        if name not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
+    ]
+    # Probes answer first: before host validation, sessions and the database.
+    after_security = middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
+    served = [WHITENOISE_MIDDLEWARE]
+    if _media_mode(env) == "fuse":
+        served.append(MEDIA_MIDDLEWARE)
+    middleware[after_security:after_security] = served
+    namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]
+
+
+def _security(
+    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
+) -> None:
+    if not production:
+        return
+    urls = service_urls(env)
+    https_only = all(url.startswith("https://") for url in urls)
+    if not https_only:
+        return  # a production build served over plain http, such as the local target
+    # Cloud Run terminates TLS and forwards the scheme in X-Forwarded-Proto.
+    namespace["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
+    namespace["SESSION_COOKIE_SECURE"] = True
+    namespace["CSRF_COOKIE_SECURE"] = True
+    namespace.setdefault("SECURE_SSL_REDIRECT", True)
+    namespace.setdefault("SECURE_HSTS_SECONDS", ONE_YEAR)
+    namespace.setdefault("SECURE_CONTENT_TYPE_NOSNIFF", True)

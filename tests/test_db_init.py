@@ -1,0 +1,148 @@
+"""cloudrun_db_init against the real server: idempotent, concurrent-safe, hostile-input-proof."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_cloudrun.dbinit import AdminCredentials, DbInitError, Target, initialize
+from pg import SOCKET_DIR, admin_connection, manage, scratch, start_manage, unique_name
+
+EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
+ADMIN = AdminCredentials(host=SOCKET_DIR, port="", user="postgres", password="")
+
+
+def roles_named(role: str) -> int:
+    with admin_connection() as conn:
+        return conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone()[0]
+
+
+def databases_named(database: str) -> tuple[int, str | None]:
+    with admin_connection() as conn:
+        row = conn.execute(
+            "SELECT count(*), max(pg_get_userbyid(datdba)) FROM pg_database WHERE datname = %s",
+            (database,),
+        ).fetchone()
+        return row[0], row[1]
+
+
+def extensions_in(database: str) -> set[str]:
+    with admin_connection(database) as conn:
+        return {row[0] for row in conn.execute("SELECT extname FROM pg_extension")}
+
+
+def stored_password(role: str) -> str:
+    with admin_connection() as conn:
+        return conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)).fetchone()[0]
+
+
+def test_db_init_three_times_leaves_one_role_one_database_and_the_extensions():
+    with scratch() as space:
+        env = space.env(DB_EXTENSIONS=",".join(EXTENSIONS))
+        outputs = [manage(["cloudrun_db_init"], env) for _ in range(3)]
+        for result in outputs:
+            assert result.returncode == 0, result.stderr
+            assert space.password not in result.stdout + result.stderr
+        assert "created" in outputs[0].stdout
+        assert "exists" in outputs[2].stdout
+        assert roles_named(space.role) == 1
+        assert databases_named(space.database) == (1, space.role)
+        assert set(EXTENSIONS) <= extensions_in(space.database)
+
+
+def test_db_init_twice_at_once_both_succeed():
+    with scratch() as space:
+        env = space.env(DB_EXTENSIONS=",".join(EXTENSIONS))
+        runs = [start_manage(["cloudrun_db_init"], env) for _ in range(2)]
+        results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+        for code, _out, err in results:
+            assert code == 0, err
+        assert roles_named(space.role) == 1
+        assert databases_named(space.database) == (1, space.role)
+        assert set(EXTENSIONS) <= extensions_in(space.database)
+
+
+def test_password_is_stored_as_a_scram_verifier_and_updated_on_rerun():
+    with scratch() as space:
+        initialize(ADMIN, Target(space.database, space.role, "first-password"))
+        first = stored_password(space.role)
+        initialize(ADMIN, Target(space.database, space.role, "second-password"))
+        second = stored_password(space.role)
+        assert first.startswith("SCRAM-SHA-256$")
+        assert second.startswith("SCRAM-SHA-256$") and second != first
+
+
+def test_the_role_owns_its_database_and_can_create_tables():
+    with scratch() as space:
+        initialize(ADMIN, Target(space.database, space.role, space.password))
+        with admin_connection(space.database) as conn:
+            conn.execute(f'SET ROLE "{space.role}"')
+            conn.execute("CREATE TABLE probe (id int)")
+            owner = conn.execute(
+                "SELECT tableowner FROM pg_tables WHERE tablename = 'probe'"
+            ).fetchone()[0]
+        assert owner == space.role
+
+
+def test_an_existing_database_is_handed_to_the_role():
+    with scratch() as space:
+        with admin_connection() as conn:
+            conn.execute(f'CREATE DATABASE "{space.database}"')
+        initialize(ADMIN, Target(space.database, space.role, space.password))
+        assert databases_named(space.database) == (1, space.role)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role", 'x"; DROP DATABASE y; --'),
+        ("role", "Admin"),
+        ("database", "db name"),
+        ("database", "a" * 64),
+        ("extension", "pg_trgm; DROP TABLE x"),
+    ],
+)
+def test_hostile_identifiers_are_refused_before_connecting(field, value):
+    target = {
+        "database": unique_name("db"),
+        "role": unique_name("role"),
+        "password": "secret-value",
+        "extensions": (),
+    }
+    if field == "extension":
+        target["extensions"] = (value,)
+    else:
+        target[field] = value
+    with pytest.raises(DbInitError, match="is not a valid identifier"):
+        # An unreachable host proves validation happens before any connection.
+        initialize(AdminCredentials("/nonexistent", "", "postgres", ""), Target(**target))
+
+
+def test_hostile_role_name_fails_the_command_with_one_clear_line():
+    with scratch() as space:
+        env = space.env(DB_USER='x"; DROP DATABASE y; --')
+        result = manage(["cloudrun_db_init"], env)
+        assert result.returncode == 1
+        assert "db-init: role: 'x\"; DROP DATABASE y; --' is not a valid identifier" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_empty_password_is_refused():
+    with pytest.raises(DbInitError, match="refusing to create a login role without one"):
+        initialize(ADMIN, Target(unique_name("db"), unique_name("role"), ""))
+
+
+def test_unknown_extension_names_it():
+    with scratch() as space:
+        with pytest.raises(DbInitError, match="extension 'no_such_ext' is not available"):
+            initialize(ADMIN, Target(space.database, space.role, space.password, ("no_such_ext",)))
+
+
+def test_unreachable_server_is_one_line_without_the_password():
+    admin = AdminCredentials("/nonexistent-socket-dir", "", "postgres", "admin-secret-value")
+    with pytest.raises(DbInitError) as caught:
+        initialize(admin, Target(unique_name("db"), unique_name("role"), "pw-value-123"))
+    message = str(caught.value)
+    assert message.startswith("cannot connect to database 'postgres' as 'postgres'")
+    assert "\n" not in message
+    assert "admin-secret-value" not in message and "pw-value-123" not in message
+

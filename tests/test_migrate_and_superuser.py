@@ -1,0 +1,99 @@
+"""cloudrun_migrate under concurrency, and the idempotent deploy-time superuser."""
+
+from __future__ import annotations
+
+from pg import admin_connection, manage, scratch, start_manage
+
+
+def prepared(space, **extra):
+    env = space.env(CLOUDRUN_STATIC_COLLECTED="1", **extra)
+    result = manage(["cloudrun_db_init"], env)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_three_concurrent_migrate_runs_all_exit_0_and_apply_each_migration_once():
+    with scratch() as space:
+        env = prepared(space)
+        runs = [start_manage(["cloudrun_migrate"], env) for _ in range(3)]
+        for run in runs:
+            out, err = run.communicate(timeout=180)
+            assert run.returncode == 0, err
+        with admin_connection(space.database) as conn:
+            duplicates = conn.execute(
+                "SELECT app, name, count(*) FROM django_migrations GROUP BY app, name HAVING count(*) > 1"
+            ).fetchall()
+            applied = conn.execute(
+                "SELECT count(*) FROM django_migrations WHERE app = 'catalog'"
+            ).fetchone()[0]
+        assert duplicates == []
+        assert applied >= 1
+
+
+def test_migrate_collects_static_files_unless_the_image_has_them(tmp_path):
+    with scratch() as space:
+        env = prepared(space, STATIC_ROOT=str(tmp_path / "static"))
+        skipped = manage(["cloudrun_migrate"], env)
+        assert skipped.returncode == 0, skipped.stderr
+        assert not (tmp_path / "static").exists()
+        env.pop("CLOUDRUN_STATIC_COLLECTED")
+        collected = manage(["cloudrun_migrate"], env)
+        assert collected.returncode == 0, collected.stderr
+        assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
+
+
+def superuser_env(space, password="first-superuser-password"):
+    env = prepared(space)
+    assert manage(["cloudrun_migrate"], env).returncode == 0
+    return {
+        **env,
+        "DJANGO_SUPERUSER_USERNAME": "admin",
+        "DJANGO_SUPERUSER_EMAIL": "admin@example.com",
+        "DJANGO_SUPERUSER_PASSWORD": password,
+    }
+
+
+def password_hash(database: str) -> str:
+    with admin_connection(database) as conn:
+        rows = conn.execute(
+            "SELECT password FROM auth_user WHERE username = 'admin' AND is_superuser"
+        ).fetchall()
+    assert len(rows) == 1
+    return rows[0][0]
+
+
+def test_superuser_is_created_once_and_the_password_never_printed():
+    with scratch() as space:
+        env = superuser_env(space)
+        first = manage(["cloudrun_superuser"], env)
+        second = manage(["cloudrun_superuser"], env)
+        assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+        assert "admin created" in first.stdout
+        assert "admin exists" in second.stdout
+        for result in (first, second):
+            assert "first-superuser-password" not in result.stdout + result.stderr
+        assert password_hash(space.database).startswith("pbkdf2_sha256$")
+
+
+def test_reset_password_applies_a_new_password_only_when_asked():
+    with scratch() as space:
+        env = superuser_env(space)
+        assert manage(["cloudrun_superuser"], env).returncode == 0
+        before = password_hash(space.database)
+        env["DJANGO_SUPERUSER_PASSWORD"] = "second-superuser-password"
+        assert manage(["cloudrun_superuser"], env).returncode == 0
+        assert password_hash(space.database) == before
+        reset = manage(["cloudrun_superuser", "--reset-password"], env)
+        assert reset.returncode == 0, reset.stderr
+        assert "admin password reset" in reset.stdout
+        assert password_hash(space.database) != before
+
+
+def test_superuser_without_password_fails_with_one_line():
+    with scratch() as space:
+        env = superuser_env(space)
+        env.pop("DJANGO_SUPERUSER_PASSWORD")
+        result = manage(["cloudrun_superuser"], env)
+        assert result.returncode == 1
+        assert "DJANGO_SUPERUSER_PASSWORD is not set" in result.stderr
+        assert "Traceback" not in result.stderr

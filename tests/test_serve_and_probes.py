@@ -1,0 +1,138 @@
+"""cloudrun_serve as a real process: probes, host validation, JSON logs, secrets, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pg import manage, scratch
+from served import cleanup, production_env, start_server
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+SPAN_ID = "00f067aa0ba902b7"
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A database set up by db-init and migrate, with static files collected."""
+    static_root = tmp_path_factory.mktemp("static")
+    with scratch() as space:
+        env = space.env(STATIC_ROOT=str(static_root))
+        for job in ("cloudrun_db_init", "cloudrun_migrate"):
+            result = manage([job, "--verbosity", "0"], env)
+            assert result.returncode == 0, result.stderr
+        yield space, env
+
+
+@pytest.fixture
+def server(migrated):
+    _space, env = migrated
+    running = start_server(production_env(env, CLOUDRUN_LOG_FORMAT="json"))
+    yield running
+    cleanup(running)
+
+
+def test_startup_probe_passes_once_the_database_is_migrated(server):
+    server.wait_until("/health/", 200)
+    response = server.get("/health/")
+    assert response.json() == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_liveness_probe_answers_without_the_database(server):
+    server.wait_until("/health/live", 200)
+    assert server.get("/health/live").json() == {"status": "ok"}
+
+
+def test_probes_answer_a_foreign_host_header_but_pages_do_not(server):
+    server.wait_until("/health/", 200)
+    foreign = {"Host": "10.0.0.7:8080"}
+    assert server.get("/health/", headers=foreign).status_code == 200
+    assert server.get("/health/live", headers=foreign).status_code == 200
+    assert server.get("/", headers=foreign).status_code == 400
+
+
+def test_pages_are_redirected_to_https_but_not_behind_the_proxy(server):
+    server.wait_until("/health/", 200)
+    host = {"Host": "demo-django-123456.us-central1.run.app"}
+    assert server.get("/", headers=host).status_code == 301
+    behind_proxy = server.get("/", headers={**host, "X-Forwarded-Proto": "https"})
+    assert behind_proxy.status_code == 200
+
+
+def test_probes_reveal_nothing_about_the_system(server):
+    server.wait_until("/health/", 200)
+    for path in ("/health/", "/health/live"):
+        response = server.get(path)
+        assert set(response.json()) == {"status"}
+        assert "Server" not in response.headers or "gunicorn" not in response.headers["Server"].lower()
+
+
+def test_access_logs_are_json_with_trace_and_http_request(server):
+    server.wait_until("/health/live", 200)
+    server.get("/health/live", headers={"traceparent": f"00-{TRACE_ID}-{SPAN_ID}-01"})
+    server.stop()
+    entries = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    traced = [e for e in entries if e.get("logging.googleapis.com/trace", "").endswith(TRACE_ID)]
+    assert traced, server.log()
+    entry = traced[-1]
+    assert entry["logging.googleapis.com/trace"] == f"projects/demo-project/traces/{TRACE_ID}"
+    assert entry["logging.googleapis.com/spanId"] == SPAN_ID
+    assert entry["httpRequest"]["requestMethod"] == "GET"
+    assert entry["httpRequest"]["status"] == 200
+    assert entry["severity"] == "INFO"
+
+
+def test_every_log_line_is_json_and_no_secret_appears(migrated):
+    space, env = migrated
+    prod = production_env(env, CLOUDRUN_LOG_FORMAT="json")
+    running = start_server(prod)
+    try:
+        running.wait_until("/health/", 200)
+        running.get("/does-not-exist/", headers={"X-Forwarded-Proto": "https", "Host": "demo-django-123456.us-central1.run.app"})
+        running.stop()
+        log = running.log()
+    finally:
+        cleanup(running)
+    for line in log.splitlines():
+        json.loads(line)  # one JSON object per line, nothing else
+    assert space.password not in log
+    assert prod["SECRET_KEY"] not in log
+
+
+def test_sigterm_stops_the_server_and_every_worker_quickly(server):
+    server.wait_until("/health/", 200)
+    seconds = server.stop()
+    assert server.process.returncode == 0
+    assert seconds < 10, f"took {seconds:.1f}s; Cloud Run kills after 10s"
+    assert len(server.workers) == 2
+
+
+def test_startup_probe_fails_while_the_database_is_unreachable_and_liveness_stays_up(migrated):
+    _space, env = migrated
+    running = start_server(production_env(env, DB_HOST="/nonexistent-socket-dir"))
+    try:
+        running.wait_until("/health/live", 200)
+        response = running.get("/health/")
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "reason": "database unreachable"}
+        assert running.get("/health/live").status_code == 200
+    finally:
+        cleanup(running)
+
+
+def test_startup_probe_fails_while_migrations_are_pending():
+    with scratch() as space:
+        env = space.env(CLOUDRUN_STATIC_COLLECTED="1")
+        assert manage(["cloudrun_db_init"], env).returncode == 0
+        running = start_server(production_env(env))
+        try:
+            running.wait_until("/health/live", 200)
+            response = running.get("/health/")
+            assert response.status_code == 503
+            assert response.json()["reason"] == "migrations pending"
+            assert manage(["cloudrun_migrate"], env).returncode == 0
+            running.wait_until("/health/", 200, timeout=10)
+        finally:
+            cleanup(running)

@@ -1,0 +1,206 @@
+"""configure() on a settings namespace, in local and production modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_cloudrun.settings import HEALTH_MIDDLEWARE, configure
+
+STARTPROJECT = {
+    "BASE_DIR": Path("/srv/app"),
+    "SECRET_KEY": "django-insecure-abc123",
+    "DEBUG": True,
+    "ALLOWED_HOSTS": [],
+    "INSTALLED_APPS": ["django.contrib.admin", "django.contrib.staticfiles"],
+    "MIDDLEWARE": [
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ],
+    "DATABASES": {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/app/db.sqlite3"}
+    },
+    "STATIC_URL": "static/",
+}
+
+PRODUCTION_ENV = {
+    "K_SERVICE": "demo-django",
+    "SECRET_KEY": "s" * 50,
+    "DB_HOST": "/cloudsql/proj:us-central1:demo",
+    "DB_NAME": "django",
+    "DB_USER": "django",
+    "DB_PASSWORD": "db-password-value",
+    "DB_POOL_MAX_SIZE": "6",
+    "WEB_CONCURRENCY": "2",
+    "CLOUDRUN_SERVICE_URLS": "https://demo-django-123456.us-central1.run.app",
+    "CLOUDRUN_CUSTOM_DOMAINS": "www.example.com",
+}
+
+
+def configured(env: dict[str, str], **overrides: object) -> dict[str, object]:
+    namespace = {**STARTPROJECT, **overrides}
+    namespace["MIDDLEWARE"] = list(namespace["MIDDLEWARE"])  # type: ignore[call-overload]
+    configure(namespace, environ=env)
+    return namespace
+
+
+def test_production_builds_pooled_postgres_over_the_cloud_sql_socket():
+    database = configured(PRODUCTION_ENV)["DATABASES"]["default"]  # type: ignore[index]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["HOST"] == "/cloudsql/proj:us-central1:demo"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == (
+        "django",
+        "django",
+        "db-password-value",
+    )
+    assert database["CONN_MAX_AGE"] == 0
+    # six connections for the instance, shared by two worker processes
+    assert database["OPTIONS"]["pool"]["max_size"] == 3
+
+
+def test_production_forces_debug_off_whatever_the_environment_says():
+    settings = configured({**PRODUCTION_ENV, "DJANGO_DEBUG": "true"}, DEBUG=True)
+    assert settings["DEBUG"] is False
+
+
+def test_local_debug_follows_the_environment():
+    env = {"SECRET_KEY": "local", "DJANGO_DEBUG": "false"}
+    assert configured(env)["DEBUG"] is False
+    assert configured({"DJANGO_DEBUG": "1"}, DEBUG=False)["DEBUG"] is True
+
+
+def test_production_requires_secret_key_from_the_environment():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    with pytest.raises(ImproperlyConfigured, match="^SECRET_KEY is not set"):
+        configured(env, SECRET_KEY="a-key-written-in-settings-py-" * 3)
+
+
+def test_production_secret_key_comes_from_the_environment():
+    assert configured(PRODUCTION_ENV)["SECRET_KEY"] == "s" * 50
+
+
+def test_local_keeps_the_development_key_from_settings_py():
+    assert configured({})["SECRET_KEY"] == "django-insecure-abc123"
+
+
+def test_allowed_hosts_and_csrf_origins_are_exact_in_production():
+    settings = configured(PRODUCTION_ENV)
+    assert settings["ALLOWED_HOSTS"] == [
+        "demo-django-123456.us-central1.run.app",
+        "www.example.com",
+    ]
+    assert settings["CSRF_TRUSTED_ORIGINS"] == [
+        "https://demo-django-123456.us-central1.run.app",
+        "https://www.example.com",
+    ]
+
+
+def test_wildcard_host_is_dropped_in_production():
+    settings = configured(PRODUCTION_ENV, ALLOWED_HOSTS=["*", "api.example.com"])
+    assert "*" not in settings["ALLOWED_HOSTS"]  # type: ignore[operator]
+    assert "api.example.com" in settings["ALLOWED_HOSTS"]  # type: ignore[operator]
+
+
+def test_production_without_any_host_is_refused():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("CLOUDRUN_")}
+    with pytest.raises(ImproperlyConfigured, match="CLOUDRUN_SERVICE_URLS"):
+        configured(env)
+
+
+def test_service_url_that_is_not_a_url_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="'ftp://x' is not an http"):
+        configured({**PRODUCTION_ENV, "CLOUDRUN_SERVICE_URLS": "ftp://x"})
+
+
+def test_https_production_trusts_the_proxy_and_secures_cookies():
+    settings = configured(PRODUCTION_ENV)
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
+    assert settings["SECURE_SSL_REDIRECT"] is True
+
+
+def test_production_over_plain_http_leaves_cookies_usable():
+    settings = configured({**PRODUCTION_ENV, "CLOUDRUN_SERVICE_URLS": "http://localhost:8080"})
+    assert "SESSION_COOKIE_SECURE" not in settings
+    assert settings["ALLOWED_HOSTS"][0] == "localhost"  # type: ignore[index]
+
+
+def test_explicit_database_settings_win():
+    explicit = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "mine"}}
+    assert configured(PRODUCTION_ENV, DATABASES=explicit)["DATABASES"] == explicit
+
+
+def test_production_without_db_host_names_it():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DB_HOST"}
+    with pytest.raises(ImproperlyConfigured, match="^DB_HOST is not set"):
+        configured(env)
+
+
+def test_bad_pool_size_names_the_variable():
+    with pytest.raises(ImproperlyConfigured, match="DB_POOL_MAX_SIZE must be a positive integer"):
+        configured({**PRODUCTION_ENV, "DB_POOL_MAX_SIZE": "many"})
+
+
+def test_health_middleware_first_and_whitenoise_after_security():
+    middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
+    assert middleware[0] == HEALTH_MIDDLEWARE  # type: ignore[index]
+    security = middleware.index("django.middleware.security.SecurityMiddleware")  # type: ignore[attr-defined]
+    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"  # type: ignore[index]
+    assert middleware[security + 2] == "django_cloudrun.media.MediaFilesMiddleware"  # type: ignore[index]
+
+
+def test_configure_twice_does_not_duplicate_middleware():
+    namespace = configured(PRODUCTION_ENV)
+    once = list(namespace["MIDDLEWARE"])  # type: ignore[call-overload]
+    configure(namespace, environ=PRODUCTION_ENV)
+    assert namespace["MIDDLEWARE"] == once
+
+
+def test_fuse_media_are_files_under_the_mount_path():
+    settings = configured({**PRODUCTION_ENV, "MEDIA_ROOT": "/app/media"})
+    assert settings["MEDIA_ROOT"] == "/app/media"
+    assert settings["STORAGES"]["default"]["BACKEND"] == (  # type: ignore[index]
+        "django.core.files.storage.FileSystemStorage"
+    )
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (  # type: ignore[index]
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+def test_api_media_use_gcs_without_acls_and_sign_through_iam():
+    env = {**PRODUCTION_ENV, "CLOUDRUN_MEDIA_MODE": "api", "GS_BUCKET_NAME": "demo-django-media"}
+    settings = configured(env)
+    storage = settings["STORAGES"]["default"]  # type: ignore[index]
+    assert storage["BACKEND"] == "storages.backends.gcloud.GoogleCloudStorage"
+    assert storage["OPTIONS"]["bucket_name"] == "demo-django-media"
+    assert storage["OPTIONS"]["default_acl"] is None
+    assert storage["OPTIONS"]["iam_sign_blob"] is True
+    assert "django_cloudrun.media.MediaFilesMiddleware" not in settings["MIDDLEWARE"]  # type: ignore[operator]
+
+
+def test_api_media_without_bucket_names_it():
+    with pytest.raises(ImproperlyConfigured, match="^GS_BUCKET_NAME is not set"):
+        configured({**PRODUCTION_ENV, "CLOUDRUN_MEDIA_MODE": "api"})
+
+
+def test_unknown_media_mode_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="CLOUDRUN_MEDIA_MODE must be fuse or api"):
+        configured({**PRODUCTION_ENV, "CLOUDRUN_MEDIA_MODE": "nfs"})
+
+
+def test_logging_is_json_in_production_and_text_locally():
+    def formatter_of(settings: dict[str, object]) -> str:
+        formatters = settings["LOGGING"]["formatters"]  # type: ignore[index]
+        return " ".join(str(f) for f in formatters.values())
+
+    assert "CloudLoggingFormatter" in formatter_of(configured(PRODUCTION_ENV))
+    assert "TextFormatter" in formatter_of(configured({}))
+
+
+def test_app_is_added_once():
+    settings = configured(PRODUCTION_ENV, INSTALLED_APPS=["django_cloudrun"])
+    assert settings["INSTALLED_APPS"] == ["django_cloudrun"]

@@ -1,0 +1,13 @@
+"""Settings for the test run: the example project, against this machine's PostgreSQL.
+
+Each run gets databases of its own (the pid is in the name) so runs never collide.
+"""
+
+import os
+
+os.environ.setdefault("DB_HOST", "/var/run/postgresql")
+os.environ.setdefault("DB_USER", "postgres")
+os.environ.setdefault("DB_NAME", f"example_{os.getpid()}")
+os.environ.setdefault("CLOUDRUN_LOG_FORMAT", "text")
+
+from mysite.settings import *  # noqa: E402,F401,F403
