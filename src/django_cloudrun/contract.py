@@ -27,6 +27,7 @@ __all__ = [
     "DB_ADMIN_PASSWORD",
     "DB_EXTENSIONS",
     "SECRET_KEY",
+    "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
     "DJANGO_SUPERUSER_USERNAME",
     "DJANGO_SUPERUSER_EMAIL",
@@ -94,6 +95,11 @@ DB_EXTENSIONS = EnvVar(
     scope=Scope.DB_INIT,
 )
 SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
+CLOUDRUN_SECRET_VARIABLES = EnvVar(
+    "CLOUDRUN_SECRET_VARIABLES",
+    "Comma-separated names of the variables filled from secret_environment_variables; "
+    "their values are redacted from logs.",
+)
 DJANGO_DEBUG = EnvVar(
     "DJANGO_DEBUG", "Enables DEBUG outside production; ignored when K_SERVICE is set."
 )

@@ -20,6 +20,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from . import concurrency, contract
+from .logs import http_request_from_environ, trace_context_from_headers
 
 __all__ = ["CloudRunServer", "server_options"]
 
@@ -73,15 +74,26 @@ class CloudRunLogger(glogging.Logger):
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not self._access_log_enabled:
             return
-        from .logs import access_log_extra
-
         status = str(getattr(resp, "status", "") or "").split(" ", 1)[0]
+        headers = {
+            "traceparent": environ.get("HTTP_TRACEPARENT", ""),
+            "X-Cloud-Trace-Context": environ.get("HTTP_X_CLOUD_TRACE_CONTEXT", ""),
+        }
+        http_request = http_request_from_environ(
+            environ,
+            status=int(status) if status.isdigit() else None,
+            response_size=getattr(resp, "sent", None),
+            latency=request_time,
+        )
         self.access_log.info(
-            '%s %s %s',
+            "%s %s %s",
             environ.get("REQUEST_METHOD", "-"),
             environ.get("RAW_URI") or environ.get("PATH_INFO", "-"),
             status,
-            extra=access_log_extra(environ, status, getattr(resp, "sent", None), request_time),
+            extra={
+                "http_request": http_request,
+                "trace_context": trace_context_from_headers(headers),
+            },
         )
 
 

@@ -1,0 +1,108 @@
+"""The trace a request belongs to, read from its headers and kept for the log lines it emits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+__all__ = [
+    "TraceContext",
+    "trace_context_from_headers",
+    "current_trace_context",
+    "TraceContextMiddleware",
+]
+
+# W3C Trace Context, version 00 exactly; later versions may append fields after the flags.
+_TRACEPARENT = re.compile(
+    r"(?P<version>[0-9a-f]{2})-(?P<trace>[0-9a-f]{32})-(?P<span>[0-9a-f]{16})"
+    r"-(?P<flags>[0-9a-f]{2})(?P<rest>-.*)?"
+)
+# Google's legacy header: TRACE_ID/SPAN_ID;o=OPTIONS, where SPAN_ID is an unsigned decimal.
+_CLOUD_TRACE = re.compile(r"(?P<trace>[0-9a-fA-F]{32})/(?P<span>[0-9]{1,20})(?:;o=(?P<o>[0-9]+))?")
+
+_current: ContextVar[TraceContext | None] = ContextVar("django_cloudrun_trace", default=None)
+
+
+@dataclass(frozen=True)
+class TraceContext:
+    trace_id: str  # 32 lowercase hex digits
+    span_id: str  # 16 lowercase hex digits
+    sampled: bool = False
+
+
+def trace_context_from_headers(headers: Mapping[str, str]) -> TraceContext | None:
+    """The trace named by ``traceparent``, else by ``X-Cloud-Trace-Context``.
+
+    A malformed header counts as absent, as the W3C specification asks.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    return _from_traceparent(lowered.get("traceparent", "")) or _from_cloud_trace(
+        lowered.get("x-cloud-trace-context", "")
+    )
+
+
+def current_trace_context() -> TraceContext | None:
+    """The trace of the request being served, if any."""
+    return _current.get()
+
+
+def _from_traceparent(value: str) -> TraceContext | None:
+    match = _TRACEPARENT.fullmatch(value.strip())
+    if not match or match["version"] == "ff" or (match["version"] == "00" and match["rest"]):
+        return None
+    if _zero(match["trace"]) or _zero(match["span"]):
+        return None
+    return TraceContext(match["trace"], match["span"], bool(int(match["flags"], 16) & 1))
+
+
+def _from_cloud_trace(value: str) -> TraceContext | None:
+    match = _CLOUD_TRACE.fullmatch(value.strip())
+    if not match or _zero(match["trace"]):
+        return None
+    span = int(match["span"])
+    if not 0 < span < 2**64:
+        return None
+    return TraceContext(match["trace"].lower(), f"{span:016x}", match["o"] == "1")
+
+
+def _zero(hex_id: str) -> bool:
+    return not hex_id.strip("0")
+
+
+class TraceContextMiddleware:
+    """Keep the request's trace context while it is served, so log lines can name the trace.
+
+    Place it first in MIDDLEWARE. A streaming response's body is produced after the context is
+    cleared, so lines logged while streaming carry no trace.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        token = _current.set(trace_context_from_headers(request.headers))
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+
+    async def _acall(self, request: Any) -> Any:
+        token = _current.set(trace_context_from_headers(request.headers))
+        try:
+            get_response: Callable[[Any], Awaitable[Any]] = self.get_response
+            return await get_response(request)
+        finally:
+            _current.reset(token)

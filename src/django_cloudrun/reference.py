@@ -1,0 +1,64 @@
+"""Reference sections of the README, generated from the code so they cannot drift.
+
+``python -m django_cloudrun.reference README.md`` rewrites them in place.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import contract
+
+__all__ = ["SECTIONS", "rewrite", "environment_reference"]
+
+
+def environment_reference() -> str:
+    rows = ["| Variable | Set for | Secret | Meaning |", "|---|---|---|---|"]
+    for var in contract.CONTRACT:
+        secret = "yes" if var.secret else ""
+        rows.append(f"| `{var.name}` | {var.scope.value} | {secret} | {var.meaning} |")
+    return "\n".join(rows)
+
+
+def config_reference() -> str:
+    from .config.reference import render_markdown
+
+    return render_markdown()
+
+
+@dataclass(frozen=True)
+class Section:
+    start: str
+    end: str
+    render: Callable[[], str]
+
+
+SECTIONS = (
+    Section(
+        "<!-- environment reference: generated from django_cloudrun.contract;",
+        "<!-- end of environment reference -->",
+        environment_reference,
+    ),
+    Section(
+        "<!-- cloudrun.toml reference: generated from the config model;",
+        "<!-- end of cloudrun.toml reference -->",
+        config_reference,
+    ),
+)
+
+
+def rewrite(text: str) -> str:
+    for section in SECTIONS:
+        head, _, rest = text.partition(section.start)
+        marker_rest, _, _ = rest.partition("\n")
+        _, _, tail = rest.partition(section.end)
+        text = f"{head}{section.start}{marker_rest}\n{section.render().strip()}\n{section.end}{tail}"
+    return text
+
+
+if __name__ == "__main__":
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    path.write_text(rewrite(path.read_text()))
