@@ -81,6 +81,15 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"{path} never answered {status}:\n{self.log()}")
 
+    def wait_for_processes(self, count: int, timeout: float = 10) -> set[int]:
+        """The server's child processes, once there are ``count`` of them."""
+        start = time.monotonic()
+        while len(found := descendants(self.process.pid)) < count:
+            if time.monotonic() - start > timeout:
+                break
+            time.sleep(0.05)
+        return found
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 

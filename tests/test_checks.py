@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import override_settings
 
 from django_cloudrun import checks
@@ -42,6 +43,7 @@ def test_public_read_media_acl_is_reported(settings):
     assert checks.check_media_acl(None) == [checks.W004]
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_pool_with_persistent_connections_is_an_error(settings):
     database = {**settings.DATABASES["default"], "CONN_MAX_AGE": 60}
     database["OPTIONS"] = {**database.get("OPTIONS", {}), "pool": {"max_size": 2}}

@@ -204,3 +204,17 @@ def test_logging_is_json_in_production_and_text_locally():
 def test_app_is_added_once():
     settings = configured(PRODUCTION_ENV, INSTALLED_APPS=["django_cloudrun"])
     assert settings["INSTALLED_APPS"] == ["django_cloudrun"]
+
+
+def test_local_without_db_host_or_databases_names_db_host():
+    namespace = {k: v for k, v in STARTPROJECT.items() if k != "DATABASES"}
+    namespace["MIDDLEWARE"] = list(namespace["MIDDLEWARE"])
+    with pytest.raises(ImproperlyConfigured, match="^DB_HOST is not set and settings.py defines no DATABASES"):
+        configure(namespace, environ={})
+
+
+def test_local_whitenoise_waits_for_collected_static_files(tmp_path):
+    before = configured({}, STATIC_ROOT=str(tmp_path / "missing"))
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" not in before["MIDDLEWARE"]  # type: ignore[operator]
+    after = configured({}, STATIC_ROOT=str(tmp_path))
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in after["MIDDLEWARE"]  # type: ignore[operator]

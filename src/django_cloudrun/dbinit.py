@@ -134,7 +134,7 @@ def _ensure_schema_and_extensions(
                 conn.execute(
                     sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension))
                 )
-            except psycopg.errors.UndefinedFile:
+            except (psycopg.errors.UndefinedFile, psycopg.errors.FeatureNotSupported):
                 raise DbInitError(
                     f"extension {extension!r} is not available on this PostgreSQL server"
                 ) from None

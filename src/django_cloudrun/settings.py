@@ -9,8 +9,8 @@ always apply when K_SERVICE is set (that is, on Cloud Run):
 - ALLOWED_HOSTS never contains "*": it lists the service URLs and custom domains;
 - cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https.
 
-Values that ``django-admin startproject`` writes (the SQLite database, an empty ALLOWED_HOSTS,
-a "django-insecure-" key) count as unset.
+Values that ``django-admin startproject`` writes (the SQLite database, an empty
+ALLOWED_HOSTS) count as unset; its "django-insecure-" key serves local development only.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 
-INSECURE_KEY_PREFIX = "django-insecure-"
 POOL_TIMEOUT_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
 ONE_YEAR = 365 * 24 * 3600
@@ -58,7 +57,7 @@ def configure(
     _hosts(namespace, env, production)
     _databases(namespace, env, production)
     _static_and_media(namespace, env, production, base_dir)
-    _middleware(namespace, env)
+    _middleware(namespace, env, production)
     _security(namespace, env, production)
     if not _user_set(namespace, "LOGGING"):
         log_format = env.get(contract.CLOUDRUN_LOG_FORMAT.name) or (
@@ -173,7 +172,12 @@ def _databases(
                 f"{contract.DB_HOST.name} is not set: production needs the Cloud SQL socket "
                 "directory (/cloudsql/PROJECT:REGION:INSTANCE) or a host name."
             )
-        return  # local development keeps whatever settings.py has
+        if "DATABASES" not in namespace:
+            raise ImproperlyConfigured(
+                f"{contract.DB_HOST.name} is not set and settings.py defines no DATABASES: "
+                "export DB_HOST (and DB_NAME, DB_USER, DB_PASSWORD) for the local PostgreSQL."
+            )
+        return  # local development keeps the database settings.py defines
     try:
         pool_size = concurrency.pool_size_per_process(env)
     except ValueError as error:
@@ -262,7 +266,9 @@ def _static_and_media(
     namespace["STORAGES"] = {"default": default, "staticfiles": {"BACKEND": static_backend}}
 
 
-def _middleware(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+def _middleware(
+    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
+) -> None:
     middleware = [
         name
         for name in namespace.get("MIDDLEWARE", [])
@@ -270,7 +276,8 @@ def _middleware(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> 
     ]
     # Probes answer first: before host validation, sessions and the database.
     after_security = middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
-    served = [WHITENOISE_MIDDLEWARE]
+    # Locally, before any collectstatic, runserver serves static files itself.
+    served = [WHITENOISE_MIDDLEWARE] if production or Path(namespace["STATIC_ROOT"]).is_dir() else []
     if _media_mode(env) == "fuse":
         served.append(MEDIA_MIDDLEWARE)
     middleware[after_security:after_security] = served

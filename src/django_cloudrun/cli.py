@@ -1,0 +1,50 @@
+"""The django-cloudrun command line. It only assembles: each command lives in commands/."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .commands import validate
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="django-cloudrun",
+    help="Production Django on Google Cloud Run, and the same topology on this machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"django-cloudrun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Production Django on Google Cloud Run, and the same topology on this machine."""
+
+
+app.command("validate")(validate.validate)
+
+
+def main() -> None:
+    """Console script entry point (`django-cloudrun`)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""Command modules of the django-cloudrun CLI, one per command group; cli.py assembles them."""
+
+__all__: list[str] = []

@@ -1,0 +1,55 @@
+"""`django-cloudrun validate`: check cloudrun.toml and show what it resolves to."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.text import Text
+from rich.tree import Tree
+
+from ..config import DEFAULT_PATH, redacted_dump, secret_warnings
+from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, warn
+
+__all__ = ["validate", "show_resolved"]
+
+
+def validate(
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check cloudrun.toml and print the resolved configuration, secrets redacted."""
+    show_resolved(config, env, as_json=as_json)
+
+
+def show_resolved(path: Path, env: str | None, *, as_json: bool) -> None:
+    resolved = load_or_exit(path, env)
+    warn(secret_warnings(resolved))
+    data = redacted_dump(resolved)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    title = Text.assemble((str(path), "bold"), " is valid", (f" (environment: {env})" if env else ""))
+    tree = Tree(title)
+    tree.add(_leaf("service_name", data.pop("service_name")))
+    _add(tree, data)
+    console.print(tree, soft_wrap=True)
+
+
+def _add(tree: Tree, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            _add(tree.add(Text(f"[{key}]", style="bold cyan")), value)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                _add(tree.add(Text(f"[[{key}]]", style="bold cyan")), item)
+        else:
+            tree.add(_leaf(key, value))
+
+
+def _leaf(key: str, value: Any) -> Text:
+    shown = Text("unset", style="dim") if value is None else Text(json.dumps(value))
+    return Text.assemble((key, "cyan"), " = ", shown)
