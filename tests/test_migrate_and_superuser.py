@@ -89,6 +89,16 @@ def test_reset_password_applies_a_new_password_only_when_asked():
         assert password_hash(space.database) != before
 
 
+def test_migrate_creates_the_superuser_when_one_is_named():
+    with scratch() as space:
+        env = superuser_env(space)
+        result = manage(["cloudrun_migrate"], env)
+        assert result.returncode == 0, result.stderr
+        assert "superuser: admin created" in result.stdout
+        assert "first-superuser-password" not in result.stdout + result.stderr
+        assert password_hash(space.database).startswith("pbkdf2_sha256$")
+
+
 def test_superuser_without_password_fails_with_one_line():
     with scratch() as space:
         env = superuser_env(space)

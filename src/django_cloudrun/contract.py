@@ -56,6 +56,7 @@ class Scope(str, Enum):
 
     SERVICE = "service"  # the web service and every job that shares its configuration
     DB_INIT = "db-init"  # only the db-init job: it holds the admin credentials
+    MIGRATE = "migrate"  # only the migrate job: it creates the superuser
     PLATFORM = "platform"  # set by Cloud Run itself, never by us
 
 
@@ -110,6 +111,7 @@ DJANGO_SUPERUSER_EMAIL = EnvVar("DJANGO_SUPERUSER_EMAIL", "Email of that superus
 DJANGO_SUPERUSER_PASSWORD = EnvVar(
     "DJANGO_SUPERUSER_PASSWORD",
     "Password of that superuser (its own secret, never the database password).",
+    scope=Scope.MIGRATE,
     secret=True,
 )
 GS_BUCKET_NAME = EnvVar("GS_BUCKET_NAME", "Cloud Storage bucket that holds media files.")

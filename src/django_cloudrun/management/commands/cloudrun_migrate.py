@@ -1,18 +1,22 @@
 import os
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from ... import contract
 from ...locks import advisory_lock
+from ...superuser import SuperuserError, ensure_superuser
 
 # Shared by every migrate run against the same database.
 MIGRATE_LOCK_KEY = 0x646A616E676F_6D  # "djangom"
 
 
 class Command(BaseCommand):
-    help = "Apply migrations under a PostgreSQL advisory lock, then collect static files."
+    help = (
+        "Apply migrations under a PostgreSQL advisory lock, collect static files, and create "
+        "the superuser named by DJANGO_SUPERUSER_* if it is missing."
+    )
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
@@ -32,3 +36,10 @@ class Command(BaseCommand):
             collected = os.environ.get(contract.STATIC_COLLECTED.name) == "1"
             if not (collected or options["skip_collectstatic"]):
                 call_command("collectstatic", interactive=False, verbosity=verbosity)
+        if os.environ.get(contract.DJANGO_SUPERUSER_USERNAME.name):
+            try:
+                outcome = ensure_superuser(database=alias)
+            except SuperuserError as error:
+                raise CommandError(str(error)) from None
+            if verbosity >= 1:
+                self.stdout.write(self.style.SUCCESS(f"superuser: {outcome}"))

@@ -1,0 +1,115 @@
+"""The connection budget: how many database connections each instance may hold.
+
+Cloud SQL sets max_connections from the instance's memory. Every instance of the service
+holds a pool; the jobs and the administrator need a few more. The pool per instance is the
+largest size that keeps ``max_instance_count x pool + overhead`` within the limit.
+
+Source of the limits: "Maximum concurrent connections" in Cloud SQL for PostgreSQL's flag
+reference, https://cloud.google.com/sql/docs/postgres/flags#postgres-m (defaults of the
+max_connections flag by instance memory).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Budget", "BudgetError", "max_connections", "connection_budget"]
+
+# (memory of the tier in MiB at least, default max_connections)
+LIMITS_BY_MEMORY = (
+    (0, 25),
+    (1_700, 50),
+    (3_750, 100),
+    (6_000, 200),
+    (7_500, 400),
+    (15_000, 500),
+    (30_000, 600),
+    (60_000, 800),
+    (120_000, 1000),
+)
+SHARED_CORE_MEMORY = {"db-f1-micro": 614, "db-g1-small": 1_700}
+# Valid shapes (memory a multiple of 256 MiB, at most 6.5 GiB per CPU), smallest first.
+SUGGESTED_TIERS = (
+    "db-g1-small",
+    "db-custom-1-3840",
+    "db-custom-1-6144",
+    "db-custom-2-7680",
+    "db-custom-4-15360",
+    "db-custom-8-30720",
+    "db-custom-16-61440",
+    "db-custom-32-122880",
+)
+CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
+# One connection for each of the two deployment jobs, and three that Cloud SQL reserves
+# for its administrators (superuser_reserved_connections).
+JOB_CONNECTIONS = 2
+RESERVED_CONNECTIONS = 3
+MIN_POOL = 2
+MAX_POOL = 10  # beyond this an instance waits on its CPU, not on connections
+
+
+class BudgetError(ValueError):
+    pass
+
+
+def tier_memory_mib(tier: str) -> int:
+    if tier in SHARED_CORE_MEMORY:
+        return SHARED_CORE_MEMORY[tier]
+    match = CUSTOM_TIER.match(tier)
+    if not match:
+        raise BudgetError(
+            f"database.tier: unknown tier {tier!r}; use db-f1-micro, db-g1-small or "
+            "db-custom-CPUS-MEMORY_MIB (such as db-custom-1-3840)"
+        )
+    return int(match.group(2))
+
+
+def max_connections(tier: str) -> int:
+    memory = tier_memory_mib(tier)
+    return max(limit for floor, limit in LIMITS_BY_MEMORY if memory >= floor)
+
+
+def _smallest_tier_for(connections: int) -> str:
+    for tier in SUGGESTED_TIERS:
+        if max_connections(tier) >= connections:
+            return tier
+    return "a larger tier"
+
+
+@dataclass(frozen=True)
+class Budget:
+    tier: str
+    max_connections: int
+    max_instance_count: int
+    pool_per_instance: int
+    overhead: int
+
+    @property
+    def used(self) -> int:
+        return self.max_instance_count * self.pool_per_instance + self.overhead
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {
+            "tier": self.tier,
+            "max_connections": self.max_connections,
+            "max_instance_count": self.max_instance_count,
+            "pool_per_instance": self.pool_per_instance,
+            "overhead": self.overhead,
+            "used": self.used,
+        }
+
+
+def connection_budget(tier: str, max_instance_count: int) -> Budget:
+    limit = max_connections(tier)
+    overhead = JOB_CONNECTIONS + RESERVED_CONNECTIONS
+    pool = min(MAX_POOL, (limit - overhead) // max(1, max_instance_count))
+    if pool < MIN_POOL:
+        needed = max_instance_count * MIN_POOL + overhead
+        fitting = max(1, (limit - overhead) // MIN_POOL)
+        raise BudgetError(
+            f"max_instance_count {max_instance_count} x pool {MIN_POOL} + {overhead} > {limit} "
+            f"for tier {tier}: lower max_instance_count to {fitting} or choose tier "
+            f"{_smallest_tier_for(needed)}"
+        )
+    return Budget(tier, limit, max_instance_count, pool, overhead)

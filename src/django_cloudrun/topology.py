@@ -1,0 +1,118 @@
+"""What runs, in which order, with which environment: one definition for both targets.
+
+infra/ (Cloud Run) and local/ (this machine) build their processes from these functions, so
+the service and its jobs see the same variable names, and the jobs run in the same order,
+wherever they run. Only the Placement (where the database socket, the URLs and the bucket
+are) differs between targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import contract
+from .budget import connection_budget
+from .config import CloudRunConfig
+from .contract import Scope
+
+__all__ = [
+    "Job",
+    "JOBS",
+    "Placement",
+    "SecretRef",
+    "SECRETS",
+    "plain_environment",
+    "secret_environment",
+    "service_variable_names",
+]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    command: tuple[str, ...]  # manage.py arguments
+    scopes: frozenset[Scope]
+
+
+SERVICE_SCOPES = frozenset({Scope.SERVICE})
+# Run on every deployment, in this order, before the new revision gets traffic.
+JOBS = (
+    Job("db-init", ("cloudrun_db_init",), frozenset({Scope.SERVICE, Scope.DB_INIT})),
+    Job("migrate", ("cloudrun_migrate",), frozenset({Scope.SERVICE, Scope.MIGRATE})),
+)
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A generated secret: its id suffix in Secret Manager and the variable it fills."""
+
+    key: str
+    variable: contract.EnvVar
+    length: int
+
+
+# Secrets generated for every deployment; each is its own secret (the superuser's password
+# is never the database password).
+SECRETS = (
+    SecretRef("db-password", contract.DB_PASSWORD, 32),
+    SecretRef("secret-key", contract.SECRET_KEY, 50),
+    SecretRef("superuser-password", contract.DJANGO_SUPERUSER_PASSWORD, 24),
+    SecretRef("db-admin-password", contract.DB_ADMIN_PASSWORD, 32),
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where things are on one target."""
+
+    db_host: str  # a socket directory (/cloudsql/PROJECT:REGION:INSTANCE) or a host
+    service_urls: tuple[str, ...]
+    db_port: str = ""
+    bucket: str = ""
+    project_id: str = ""
+
+
+def _scoped(scopes: frozenset[Scope], values: dict[contract.EnvVar, str]) -> dict[str, str]:
+    return {var.name: value for var, value in values.items() if var.scope in scopes and value != ""}
+
+
+def plain_environment(
+    config: CloudRunConfig, placement: Placement, scopes: frozenset[Scope] = SERVICE_SCOPES
+) -> dict[str, str]:
+    """Variables with plain values for a process that receives ``scopes``."""
+    budget = connection_budget(config.database.tier, config.max_instance_count)
+    values = {
+        contract.DB_ENGINE: "django.db.backends.postgresql",
+        contract.DB_HOST: placement.db_host,
+        contract.DB_PORT: placement.db_port,
+        contract.DB_NAME: config.database.database,
+        contract.DB_USER: config.database.user,
+        contract.DB_POOL_MAX_SIZE: str(budget.pool_per_instance),
+        contract.DB_ADMIN_USER: "postgres",
+        contract.DB_EXTENSIONS: ",".join(config.database.extensions),
+        contract.DJANGO_SUPERUSER_USERNAME: config.superuser.username,
+        contract.DJANGO_SUPERUSER_EMAIL: config.superuser.email,
+        contract.MEDIA_MODE: config.media.mode,
+        contract.MEDIA_ROOT: config.media.mount_path if config.media.mode == "fuse" else "",
+        contract.GS_BUCKET_NAME: placement.bucket,
+        contract.CLOUDRUN_SERVICE_URLS: ",".join(placement.service_urls),
+        contract.CLOUDRUN_CUSTOM_DOMAINS: ",".join(config.custom_domains),
+        contract.CLOUDRUN_LOG_FORMAT: "json" if config.logging.json_lines else "text",
+        contract.CLOUDRUN_REQUEST_TIMEOUT: str(config.timeout_seconds),
+        contract.CLOUDRUN_MAX_CONCURRENCY: str(config.max_concurrency),
+        contract.CLOUDRUN_SECRET_VARIABLES: ",".join(sorted(config.secret_environment_variables)),
+        contract.GOOGLE_CLOUD_PROJECT: placement.project_id,
+    }
+    return {**_scoped(scopes, values), **config.environment_variables}
+
+
+def secret_environment(
+    config: CloudRunConfig, scopes: frozenset[Scope] = SERVICE_SCOPES
+) -> dict[str, str]:
+    """Variable name -> secret: a SecretRef key for generated ones, else the project's id."""
+    generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
+    return {**generated, **config.secret_environment_variables}
+
+
+def service_variable_names(config: CloudRunConfig, placement: Placement) -> frozenset[str]:
+    return frozenset(plain_environment(config, placement)) | frozenset(secret_environment(config))
