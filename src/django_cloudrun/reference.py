@@ -24,9 +24,16 @@ def environment_reference() -> str:
 
 
 def config_reference() -> str:
+    """The model's reference, under the README's own "cloudrun.toml reference" heading."""
     from .config.reference import render_markdown
 
-    return render_markdown()
+    text = render_markdown()
+    text = text.split("\n", 1)[1]  # the title; the README has its own
+    if "<!--" in text:
+        before, _, after = text.partition("<!--")
+        text = before + after.partition("-->")[2]
+    lines = ["#" + line if line.startswith("#") else line for line in text.splitlines()]
+    return "\n".join(lines).strip()
 
 
 @dataclass(frozen=True)

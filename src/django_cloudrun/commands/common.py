@@ -17,8 +17,8 @@ __all__ = [
     "EnvOption",
     "JsonOption",
     "console",
-    "stderr",
     "load_or_exit",
+    "stderr",
     "warn",
 ]
 

@@ -13,7 +13,7 @@ from rich.tree import Tree
 from ..config import DEFAULT_PATH, redacted_dump, secret_warnings
 from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, warn
 
-__all__ = ["validate", "show_resolved"]
+__all__ = ["show_resolved", "validate"]
 
 
 def validate(
@@ -21,7 +21,10 @@ def validate(
     env: EnvOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check cloudrun.toml and print the resolved configuration, secrets redacted."""
+    """Check cloudrun.toml and print the resolved configuration, secrets redacted.
+
+    Exits with code 2, one line per problem on stderr, when the file is invalid.
+    """
     show_resolved(config, env, as_json=as_json)
 
 
@@ -32,11 +35,11 @@ def show_resolved(path: Path, env: str | None, *, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    title = Text.assemble((str(path), "bold"), " is valid", (f" (environment: {env})" if env else ""))
-    tree = Tree(title)
-    tree.add(_leaf("service_name", data.pop("service_name")))
+    where = f" (environment: {env})" if env else ""
+    console.print(Text.assemble((str(path), "bold"), f" is valid{where}"), soft_wrap=True)
+    tree = Tree(_leaf("service_name", data.pop("service_name")))
     _add(tree, data)
-    console.print(tree, soft_wrap=True)
+    console.print(tree)
 
 
 def _add(tree: Tree, data: dict[str, Any]) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import contract
+from .. import contract
 from .budget import connection_budget
-from .config import CloudRunConfig
-from .contract import Scope
+from .model import CloudRunConfig
+from ..contract import Scope
 
 __all__ = [
     "Job",

@@ -1,0 +1,80 @@
+"""The config package's exception and the one-line problems it carries."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+__all__ = ["ConfigError", "Key", "Problem", "dotted", "fail", "fail_at", "show"]
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+# Error types our validators raise; messages.py turns them into Problems.
+RULE = "cloudrun"
+RULES_AT = "cloudrun_at"
+
+
+class ConfigError(Exception):
+    """cloudrun.toml cannot be used; `messages` holds one line per problem."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at a key path, e.g. ("cron", 0, "name")."""
+
+    path: tuple[str | int, ...]
+    text: str
+
+    def under(self, *prefix: str | int) -> Problem:
+        return Problem(prefix + self.path, self.text)
+
+    def __str__(self) -> str:
+        return f"{dotted(self.path)}: {self.text}" if self.path else self.text
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """A key path as TOML would spell it: database.extensions[2], environment_variables."a b"."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+            out += f".{key}" if out else key
+    return out
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it in TOML, short enough for one line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+def fail(text: str) -> PydanticCustomError:
+    """An error for the value being validated; `text` is the whole message after the key."""
+    return PydanticCustomError(RULE, "{text}", {"text": text})
+
+
+Key = str | int | tuple[str | int, ...]
+
+
+def fail_at(problems: Sequence[tuple[Key, str]]) -> None:
+    """Raise the (key, text) problems a table-level check found, each at its own key."""
+    if problems:
+        raise PydanticCustomError(RULES_AT, "{problems}", {"problems": tuple(problems)})

@@ -1,0 +1,197 @@
+"""The cloudrun.toml model: every setting, its default and its rules, in one place."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Self
+
+from pydantic import Field, ValidationInfo, computed_field, field_validator, model_validator
+
+from .errors import fail, fail_at
+from .rules import (
+    SERVICE_NAME_RULE,
+    EnvName,
+    Hostname,
+    ProjectId,
+    Region,
+    SecretId,
+    TenantId,
+    duplicates,
+    service_name_ok,
+)
+from .sections import (
+    BuildConfig,
+    CronJob,
+    DatabaseConfig,
+    LoggingConfig,
+    MediaConfig,
+    MonitoringConfig,
+    StaticConfig,
+    SuperuserConfig,
+    Table,
+    TracingConfig,
+    VpcConfig,
+    WorkerConfig,
+)
+
+__all__ = ["MEMORY_RULE", "CloudRunConfig", "memory_mib"]
+
+MEMORY_RULE = "512Mi to 4Gi per CPU"
+_MEMORY = re.compile(r"([1-9][0-9]*)(Mi|Gi)")
+
+
+def memory_mib(memory: str) -> int:
+    """'512Mi' -> 512, '2Gi' -> 2048."""
+    match = _MEMORY.fullmatch(memory)
+    if match is None:
+        raise ValueError(memory)
+    return int(match[1]) * (1024 if match[2] == "Gi" else 1)
+
+
+class CloudRunConfig(Table):
+    """cloudrun.toml, resolved for one environment."""
+
+    # Field order matters: validators below read fields defined before theirs.
+    project_id: ProjectId | None = Field(
+        default=None, description="Google Cloud project id; required by deploy, not by plan or up."
+    )
+    region: Region = Field(
+        default="us-central1", description="Region of the service and database."
+    )
+    tenant_deployment_id: TenantId = Field(
+        default="demo", description="Deployment id; prefixes every resource name."
+    )
+    app_name: str = Field(
+        default="django",
+        description="Application name; the service name's suffix (see service_name).",
+    )
+    min_instance_count: int = Field(
+        default=0, ge=0, le=1000, description="Instances kept warm (0 scales to zero)."
+    )
+    max_instance_count: int = Field(
+        default=3,
+        le=1000,
+        description="Most instances; at least 1 and at least min_instance_count.",
+    )
+    cpu: Literal["1", "2", "4", "8"] = Field(default="1", description="CPUs per instance.")
+    memory: str = Field(
+        default="1Gi", description=f"Memory per instance, such as 512Mi or 2Gi; {MEMORY_RULE}."
+    )
+    timeout_seconds: int = Field(
+        default=300, ge=1, le=3600, description="Request timeout in seconds."
+    )
+    max_concurrency: int = Field(
+        default=80, ge=1, le=1000, description="Requests one instance serves at once."
+    )
+    execution_environment: Literal["gen1", "gen2"] = Field(
+        default="gen2", description="Cloud Run execution environment (gen2 is needed by GCS FUSE)."
+    )
+    ingress_settings: Literal["all", "internal", "internal-and-cloud-load-balancing"] = Field(
+        default="all", description="Where requests may come from."
+    )
+    public: bool = Field(default=True, description="Whether allUsers may invoke the service.")
+    vpc: VpcConfig = Field(default_factory=VpcConfig, description="VPC access.")
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig, description="Cloud SQL.")
+    media: MediaConfig = Field(default_factory=MediaConfig, description="Media files.")
+    static: StaticConfig = Field(default_factory=StaticConfig, description="Static files.")
+    environment_variables: dict[EnvName, str] = Field(
+        default_factory=dict, description="Plain environment variables of the service and jobs."
+    )
+    secret_environment_variables: dict[EnvName, SecretId] = Field(
+        default_factory=dict,
+        description="Environment variables read from Secret Manager: name = secret id.",
+    )
+    superuser: SuperuserConfig = Field(
+        default_factory=SuperuserConfig, description="Django superuser."
+    )
+    worker: WorkerConfig = Field(default_factory=WorkerConfig, description="Celery worker.")
+    cron: list[CronJob] = Field(default_factory=list, description="Scheduled management commands.")
+    logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Logging.")
+    tracing: TracingConfig = Field(default_factory=TracingConfig, description="Tracing.")
+    monitoring: MonitoringConfig = Field(
+        default_factory=MonitoringConfig, description="Monitoring."
+    )
+    build: BuildConfig = Field(default_factory=BuildConfig, description="Cloud Build.")
+    custom_domains: list[Hostname] = Field(
+        default_factory=list, description="Host names mapped to the service."
+    )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description=f"Cloud Run service name, tenant_deployment_id-app_name; {SERVICE_NAME_RULE}."
+    )
+    @property
+    def service_name(self) -> str:
+        return f"{self.tenant_deployment_id}-{self.app_name}"
+
+    @field_validator("cpu", mode="before")
+    @classmethod
+    def _cpu_as_text(cls, value: Any) -> Any:
+        # Cloud Run spells CPUs as strings; accept cpu = 2 as well as cpu = "2".
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        return str(value) if is_int and value in (1, 2, 4, 8) else value
+
+    @field_validator("max_instance_count")
+    @classmethod
+    def _max_fits_min(cls, value: int, info: ValidationInfo) -> int:
+        lowest = info.data.get("min_instance_count")
+        if lowest is not None and value < lowest:
+            raise fail(f"must be >= min_instance_count ({lowest}), got {value}")
+        if value < 1:
+            raise fail(f"must be >= 1, got {value}")
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_fits_cpu(cls, value: str, info: ValidationInfo) -> str:
+        if not _MEMORY.fullmatch(value):
+            raise fail(f"must be a size in Mi or Gi such as 512Mi or 2Gi, got {value!r}")
+        cpu = info.data.get("cpu")  # absent when cpu itself is invalid
+        if cpu is not None and not 512 * int(cpu) <= memory_mib(value) <= 4096 * int(cpu):
+            lowest, highest = _size(512 * int(cpu)), _size(4096 * int(cpu))
+            raise fail(
+                f"must be between {lowest} and {highest} with cpu {cpu} ({MEMORY_RULE}), "
+                f"got {value}"
+            )
+        return value
+
+    @field_validator("secret_environment_variables")
+    @classmethod
+    def _not_also_plain(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        plain = info.data.get("environment_variables", {})
+        fail_at([(name, "also set in environment_variables") for name in value if name in plain])
+        return value
+
+    @field_validator("database")
+    @classmethod
+    def _private_ip_needs_network(
+        cls, value: DatabaseConfig, info: ValidationInfo
+    ) -> DatabaseConfig:
+        vpc = info.data.get("vpc")
+        if value.private_ip and vpc is not None and vpc.network is None:
+            fail_at([("private_ip", "requires vpc.network (the network the IP is on)")])
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _unique_names(cls, jobs: list[CronJob]) -> list[CronJob]:
+        names = [job.name for job in jobs]
+        fail_at([((i, "name"), f"{names[i]!r} is used twice") for i in duplicates(names)])
+        return jobs
+
+    @field_validator("custom_domains")
+    @classmethod
+    def _unique_domains(cls, domains: list[str]) -> list[str]:
+        fail_at([(i, f"{domains[i]!r} is listed twice") for i in duplicates(domains)])
+        return domains
+
+    @model_validator(mode="after")
+    def _service_name_valid(self) -> Self:
+        name = self.service_name
+        if not service_name_ok(name):
+            rule = f"{name!r} (tenant_deployment_id-app_name) must be {SERVICE_NAME_RULE}"
+            fail_at([("service_name", rule)])
+        return self
+
+
+def _size(mib: int) -> str:
+    return f"{mib // 1024}Gi" if mib % 1024 == 0 else f"{mib}Mi"

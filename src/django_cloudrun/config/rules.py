@@ -1,0 +1,217 @@
+"""Validated string types; each states its rule in words for errors and the reference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+from ..contract import CONTRACT, Scope
+from .cron import CRON_RULE, cron_problem
+from .errors import fail, show
+
+__all__ = [
+    "SERVICE_NAME_RULE",
+    "AbsolutePath",
+    "BucketSuffix",
+    "CronJobName",
+    "CronSchedule",
+    "DbTier",
+    "DjangoUsername",
+    "Email",
+    "EnvName",
+    "GithubRepository",
+    "Hostname",
+    "ManageCommand",
+    "PgIdentifier",
+    "ProjectId",
+    "Regex",
+    "Region",
+    "ResourceName",
+    "Rule",
+    "SecretId",
+    "TenantId",
+    "duplicates",
+    "matches",
+    "service_name_ok",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Annotated metadata that checks a value after its type is validated."""
+
+    text: str  # the rule as the reference states it: "must be <text>"
+    problem: Callable[[Any], str | None]  # the error text for a bad value, None if fine
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def _check(self, value: Any) -> Any:
+        problem = self.problem(value)
+        if problem is not None:
+            raise fail(problem)
+        return value
+
+
+def matches(pattern: str, text: str) -> Rule:
+    compiled = re.compile(pattern)
+
+    def problem(value: str) -> str | None:
+        return None if compiled.fullmatch(value) else f"must be {text}, got {show(value)}"
+
+    return Rule(text, problem)
+
+
+def duplicates(values: Sequence[Any]) -> list[int]:
+    """Indexes of items equal to an earlier item."""
+    return [index for index, value in enumerate(values) if value in values[:index]]
+
+
+def _absolute_path(value: str) -> str | None:
+    path = PurePosixPath(value)
+    fine = path.is_absolute() and path != PurePosixPath("/") and ".." not in path.parts
+    if fine and not any(char.isspace() for char in value):
+        return None
+    return f"must be {_ABSOLUTE_PATH_RULE}, got {show(value)}"
+
+
+_ABSOLUTE_PATH_RULE = "an absolute path other than / without .. or spaces, such as /app/media"
+
+# Cloud Run and the contract set these; a user value would be overwritten or break the app.
+_RESERVED = {var.name: var for var in CONTRACT}
+
+
+def _env_name(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+        return "must be upper-case letters, digits and underscores, not starting with a digit"
+    var = _RESERVED.get(value)
+    if var is None:
+        return None
+    owner = "Cloud Run" if var.scope is Scope.PLATFORM else "django-cloudrun"
+    return f"reserved: {owner} sets it ({var.meaning.rstrip('.')})"
+
+
+def _regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"must be a valid regular expression ({exc}), got {show(value)}"
+    return None
+
+
+def _hostname(value: str) -> str | None:
+    labels = value.split(".")
+    label = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+    if len(value) <= 253 and len(labels) >= 2 and all(label.fullmatch(x) for x in labels):
+        return None
+    hint = "; write the host name only, without scheme or path" if "/" in value else ""
+    return f"must be {_HOSTNAME_RULE}, got {show(value)}{hint}"
+
+
+_HOSTNAME_RULE = "a lowercase host name such as www.example.com"
+
+
+def _manage_command(value: str) -> str | None:
+    words = value.split()
+    if not words:
+        return "must not be empty"
+    if words[0] in {"python", "python3", "manage.py", "./manage.py", "django-admin"}:
+        return f"write the command without {words[0]!r}, e.g. 'clearsessions', got {show(value)}"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", words[0]):
+        return f"must start with a manage.py command name such as clearsessions, got {show(value)}"
+    return None
+
+
+SERVICE_NAME_RULE = (
+    "lowercase letters, digits and hyphens, starting with a letter, "
+    "not ending with a hyphen, at most 49 characters"
+)
+
+
+def service_name_ok(name: str) -> bool:
+    return re.fullmatch(r"[a-z]([a-z0-9-]{0,47}[a-z0-9])?", name) is not None
+
+
+ProjectId = Annotated[
+    str,
+    matches(
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]",
+        "a Google Cloud project id: 6-30 lowercase letters, digits or hyphens, "
+        "starting with a letter and not ending with a hyphen",
+    ),
+]
+Region = Annotated[str, matches(r"[a-z]+-[a-z]+[0-9]+", "a Cloud Run region such as us-central1")]
+TenantId = Annotated[str, matches(r"[a-z0-9-]{1,20}", "1-20 lowercase letters, digits or hyphens")]
+ResourceName = Annotated[
+    str,
+    matches(
+        r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?|projects/\S+",
+        "a resource name (lowercase letters, digits, hyphens) or a projects/... path",
+    ),
+]
+DbTier = Annotated[
+    str,
+    matches(r"db-[a-z0-9-]+", "a Cloud SQL tier such as db-f1-micro or db-custom-2-7680"),
+]
+PgIdentifier = Annotated[
+    str,
+    matches(
+        r"[a-z_][a-z0-9_]{0,62}",
+        "a PostgreSQL name: 1-63 lowercase letters, digits or underscores, "
+        "not starting with a digit",
+    ),
+]
+CronSchedule = Annotated[str, Rule(CRON_RULE, cron_problem)]
+BucketSuffix = Annotated[
+    str,
+    matches(
+        r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?",
+        "1-32 lowercase letters, digits or hyphens, not starting or ending with a hyphen",
+    ),
+]
+AbsolutePath = Annotated[str, Rule(_ABSOLUTE_PATH_RULE, _absolute_path)]
+DjangoUsername = Annotated[
+    str, matches(r"[\w.@+-]{1,150}", "1-150 letters, digits or @ . + - _ (Django's rule)")
+]
+Email = Annotated[
+    str, matches(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address such as ops@example.com")
+]
+EnvName = Annotated[
+    str,
+    Rule(
+        "upper-case letters, digits and underscores, not starting with a digit, "
+        "and not a name django-cloudrun or Cloud Run sets",
+        _env_name,
+    ),
+]
+SecretId = Annotated[
+    str,
+    matches(
+        r"[a-zA-Z0-9_-]{1,255}",
+        "a Secret Manager secret id: 1-255 letters, digits, hyphens or underscores",
+    ),
+]
+CronJobName = Annotated[
+    str,
+    matches(
+        r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?",
+        "1-40 lowercase letters, digits or hyphens, starting with a letter, "
+        "not ending with a hyphen",
+    ),
+]
+ManageCommand = Annotated[
+    str, Rule("a manage.py command line without 'python manage.py'", _manage_command)
+]
+GithubRepository = Annotated[
+    str, matches(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", "a GitHub repository as owner/name")
+]
+Regex = Annotated[str, Rule("a valid regular expression", _regex)]
+Hostname = Annotated[str, Rule(_HOSTNAME_RULE, _hostname)]

@@ -1,0 +1,222 @@
+"""The tables of cloudrun.toml below the top level: [vpc], [database], [[cron]], ..."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .errors import fail, fail_at
+from .rules import (
+    AbsolutePath,
+    BucketSuffix,
+    CronJobName,
+    CronSchedule,
+    DbTier,
+    DjangoUsername,
+    Email,
+    GithubRepository,
+    ManageCommand,
+    PgIdentifier,
+    Regex,
+    ResourceName,
+    duplicates,
+)
+
+__all__ = [
+    "BuildConfig",
+    "CronJob",
+    "DatabaseConfig",
+    "LoggingConfig",
+    "MediaConfig",
+    "MonitoringConfig",
+    "StaticConfig",
+    "SuperuserConfig",
+    "Table",
+    "TracingConfig",
+    "VpcConfig",
+    "WorkerConfig",
+]
+
+DEFAULT_EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
+
+
+class Table(BaseModel):
+    # strict: TOML values are already typed, so "3" for an integer is a mistake, not a 3.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, serialize_by_alias=True)
+
+
+class VpcConfig(Table):
+    """How the service reaches a VPC network."""
+
+    mode: Literal["none", "connector", "direct"] = Field(
+        default="none",
+        description="none, a Serverless VPC Access connector, or Direct VPC egress.",
+    )
+    network: ResourceName | None = Field(
+        default=None, description="VPC network; needed by direct mode and by database.private_ip."
+    )
+    subnet: ResourceName | None = Field(
+        default=None, description="Subnetwork that Direct VPC egress uses (mode direct)."
+    )
+    connector: ResourceName | None = Field(
+        default=None, description="Serverless VPC Access connector (mode connector)."
+    )
+    vpc_egress_setting: Literal["PRIVATE_RANGES_ONLY", "ALL_TRAFFIC"] = Field(
+        default="PRIVATE_RANGES_ONLY", description="Which outbound traffic goes through the VPC."
+    )
+
+    @model_validator(mode="after")
+    def _fits_mode(self) -> Self:
+        problems = []
+        if self.mode == "connector" and self.connector is None:
+            problems.append(("connector", "required when vpc.mode is 'connector'"))
+        if self.mode == "direct":
+            problems += [
+                (key, "required when vpc.mode is 'direct'")
+                for key in ("network", "subnet")
+                if getattr(self, key) is None
+            ]
+        if self.connector is not None and self.mode != "connector":
+            problems.append(
+                ("connector", f"only used when vpc.mode is 'connector', and it is {self.mode!r}")
+            )
+        if self.subnet is not None and self.mode != "direct":
+            problems.append(
+                ("subnet", f"only used when vpc.mode is 'direct', and it is {self.mode!r}")
+            )
+        if self.mode == "none" and self.vpc_egress_setting == "ALL_TRAFFIC":
+            problems.append(
+                ("vpc_egress_setting", "ALL_TRAFFIC needs vpc.mode 'connector' or 'direct'")
+            )
+        fail_at(problems)
+        return self
+
+
+class DatabaseConfig(Table):
+    """Cloud SQL for PostgreSQL."""
+
+    version: Literal["POSTGRES_14", "POSTGRES_15", "POSTGRES_16", "POSTGRES_17"] = Field(
+        default="POSTGRES_15", description="Cloud SQL database version."
+    )
+    tier: DbTier = Field(default="db-f1-micro", description="Cloud SQL machine tier.")
+    database: PgIdentifier = Field(
+        default="django", description="Name of the application database."
+    )
+    user: PgIdentifier = Field(default="django", description="Role the application connects as.")
+    extensions: list[PgIdentifier] = Field(
+        default_factory=lambda: list(DEFAULT_EXTENSIONS),
+        description="PostgreSQL extensions db-init creates.",
+    )
+    backup_schedule: CronSchedule = Field(
+        default="0 2 * * *", description="When automated backups start (UTC)."
+    )
+    backup_retention_days: int = Field(
+        default=7, ge=1, le=365, description="Days automated backups are kept."
+    )
+    point_in_time_recovery: bool = Field(
+        default=True, description="Keep write-ahead logs for PITR."
+    )
+    deletion_protection: bool = Field(default=True, description="Refuse to delete the instance.")
+    private_ip: bool = Field(
+        default=False, description="Give the instance a private IP on vpc.network (requires it)."
+    )
+
+    @field_validator("extensions")
+    @classmethod
+    def _unique(cls, extensions: list[str]) -> list[str]:
+        fail_at([(i, f"{extensions[i]!r} is listed twice") for i in duplicates(extensions)])
+        return extensions
+
+
+class MediaConfig(Table):
+    """Uploaded files, kept in a Cloud Storage bucket."""
+
+    bucket_suffix: BucketSuffix = Field(
+        default="django-media", description="Last part of the media bucket's name."
+    )
+    mode: Literal["fuse", "api"] = Field(
+        default="fuse", description="fuse: the bucket is mounted as files; api: django-storages."
+    )
+    mount_path: AbsolutePath = Field(
+        default="/app/media",
+        description="Where the bucket is mounted in the container (fuse mode).",
+    )
+
+
+class StaticConfig(Table):
+    """Static files."""
+
+    mode: Literal["whitenoise", "gcs-cdn"] = Field(
+        default="whitenoise",
+        description="Served by the app (WhiteNoise) or from a bucket behind Cloud CDN.",
+    )
+
+
+class SuperuserConfig(Table):
+    """The Django superuser created at deploy; its password is its own secret."""
+
+    username: DjangoUsername = Field(default="admin", description="Username of the superuser.")
+    email: Email = Field(default="admin@example.com", description="Email of the superuser.")
+
+
+class WorkerConfig(Table):
+    """A Celery worker service next to the web service."""
+
+    enable_worker: bool = Field(default=False, description="Deploy a Celery worker service.")
+    concurrency: int = Field(
+        default=4, ge=1, le=100, description="Celery worker processes per instance."
+    )
+
+
+class CronJob(Table):
+    """Each `[[cron]]` entry is a management command that Cloud Scheduler runs on a schedule."""
+
+    name: CronJobName = Field(description="Name of the job; unique among cron entries.")
+    schedule: CronSchedule = Field(description="When it runs (UTC).")
+    command: ManageCommand = Field(description='manage.py command line, e.g. "clearsessions".')
+
+
+class LoggingConfig(Table):
+    """Log format."""
+
+    json_lines: bool = Field(
+        default=True,
+        alias="json",
+        description="Cloud Logging structured JSON lines in production.",
+    )
+
+
+class TracingConfig(Table):
+    """OpenTelemetry traces exported to Cloud Trace."""
+
+    enabled: bool = Field(default=False, description="Export traces (needs the otel extra).")
+    sample_ratio: float = Field(default=0.1, ge=0, le=1, description="Share of requests traced.")
+
+
+class MonitoringConfig(Table):
+    """Cloud Monitoring."""
+
+    uptime_check: bool = Field(default=True, description="Create an uptime check on /health/.")
+    alert_email: Email | None = Field(
+        default=None, description="Where alerts are emailed; none if unset."
+    )
+
+
+class BuildConfig(Table):
+    """Cloud Build trigger."""
+
+    github_repository: GithubRepository | None = Field(
+        default=None,
+        description="GitHub repository (owner/name) that triggers builds; none if unset.",
+    )
+    branch_pattern: Regex = Field(
+        default="^main$", description="Branches that trigger a build (regex)."
+    )
+
+    @field_validator("branch_pattern")
+    @classmethod
+    def _not_empty(cls, pattern: str) -> str:
+        if not pattern:
+            raise fail("must not be empty: it would match every branch")
+        return pattern
