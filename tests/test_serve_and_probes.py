@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pg import manage, scratch
+from pg import EXAMPLE, manage, scratch
 from served import alive, cleanup, production_env, start_server
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -109,6 +109,26 @@ def test_sigterm_stops_the_server_and_every_worker_quickly(server):
     assert server.process.returncode == 0
     assert seconds < 10, f"took {seconds:.1f}s; Cloud Run kills after 10s"
     assert not any(alive(pid) for pid in server.workers)
+
+
+def files_under(path):
+    return {entry for entry in path.rglob("*")}
+
+
+def test_the_server_writes_nothing_outside_the_temporary_directory(migrated, tmp_path):
+    _space, env = migrated
+    home = tmp_path / "home"
+    home.mkdir()
+    before = files_under(EXAMPLE)
+    running = start_server(production_env(env, HOME=str(home), PYTHONDONTWRITEBYTECODE="1"))
+    try:
+        running.wait_until("/health/", 200)
+        running.get("/", headers={"X-Forwarded-Proto": "https", "Host": "demo-django-123456.us-central1.run.app"})
+        running.stop()
+    finally:
+        cleanup(running)
+    assert files_under(home) == set()  # no control socket, no cache
+    assert files_under(EXAMPLE) == before
 
 
 def test_startup_probe_fails_while_the_database_is_unreachable_and_liveness_stays_up(migrated):

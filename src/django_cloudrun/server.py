@@ -31,11 +31,6 @@ GRACEFUL_TIMEOUT = 8
 TIMEOUT_MARGIN = 30
 
 
-def _tmp_dir() -> str:
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
-
-
 def server_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     port = environ.get(contract.PORT.name) or str(DEFAULT_PORT)
     request_timeout = int(
@@ -49,7 +44,8 @@ def server_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "timeout": request_timeout + TIMEOUT_MARGIN,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "keepalive": 5,
-        "worker_tmp_dir": _tmp_dir(),
+        # Cloud Run's /tmp is in memory, so worker heartbeats never touch a disk.
+        "worker_tmp_dir": tempfile.gettempdir(),
         "control_socket_disable": True,
         # Only Cloud Run's front end can reach the container.
         "forwarded_allow_ips": "*",
