@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import validate
+from .commands import plan, validate
 
 __all__ = ["app", "main"]
 
@@ -39,6 +39,7 @@ def _root(
 
 
 app.command("validate")(validate.validate)
+app.command("plan")(plan.plan)
 
 
 def main() -> None:

@@ -1,0 +1,210 @@
+"""Typed inputs of the CloudRunApp component: what runs, with which environment and volumes.
+
+Fields that cloudrun.toml configures (scaling, resources, timeout, ingress, ...) have no
+default here: the config model is the only place their defaults live, and DjangoApp passes
+them on. Fields cloudrun.toml does not expose (probes, port, CPU boost) default to values
+chosen for Django behind Cloud Run, each documented where it is defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+
+__all__ = [
+    "CloudRunAppArgs",
+    "CloudSqlVolume",
+    "Egress",
+    "ExecutionEnvironment",
+    "GcsVolume",
+    "Ingress",
+    "JobSpec",
+    "Probe",
+    "SecretEnv",
+    "VpcAccess",
+    "Volume",
+]
+
+Ingress = Literal["all", "internal", "internal-and-cloud-load-balancing"]
+Egress = Literal["PRIVATE_RANGES_ONLY", "ALL_TRAFFIC"]
+ExecutionEnvironment = Literal["gen1", "gen2"]
+ProbeKind = Literal["startup", "liveness"]
+
+# Cloud Run's limits on probes, https://cloud.google.com/run/docs/configuring/healthchecks
+STARTUP_PERIOD_MAX = 240
+STARTUP_DELAY_MAX = 240
+STARTUP_WINDOW_MAX = 3600  # failure_threshold x period_seconds
+LIVENESS_PERIOD_MAX = 3600
+LIVENESS_DELAY_MAX = 3600
+
+
+@dataclass(frozen=True)
+class Probe:
+    """An HTTP GET probe of the container."""
+
+    path: str
+    initial_delay_seconds: int = 0
+    period_seconds: int = 10
+    timeout_seconds: int = 1
+    failure_threshold: int = 3
+
+    def problems(self, kind: ProbeKind) -> list[str]:
+        """Each of Cloud Run's probe rules this probe breaks, as a sentence."""
+        found = []
+        if not self.path.startswith("/"):
+            found.append(f"{kind} probe path must start with '/', got {self.path!r}")
+        if min(self.period_seconds, self.timeout_seconds, self.failure_threshold) < 1:
+            found.append(f"{kind} probe period, timeout and failure threshold must be >= 1")
+        if self.timeout_seconds > self.period_seconds:
+            found.append(
+                f"{kind} probe timeout ({self.timeout_seconds}s) must be <= its period "
+                f"({self.period_seconds}s)"
+            )
+        period_max, delay_max = (
+            (STARTUP_PERIOD_MAX, STARTUP_DELAY_MAX)
+            if kind == "startup"
+            else (LIVENESS_PERIOD_MAX, LIVENESS_DELAY_MAX)
+        )
+        if self.period_seconds > period_max:
+            found.append(f"{kind} probe period must be <= {period_max}s")
+        if not 0 <= self.initial_delay_seconds <= delay_max:
+            found.append(f"{kind} probe initial delay must be between 0 and {delay_max}s")
+        window = self.failure_threshold * self.period_seconds
+        if kind == "startup" and window > STARTUP_WINDOW_MAX:
+            found.append(
+                f"startup probe failure_threshold x period ({window}s) must be "
+                f"<= {STARTUP_WINDOW_MAX}s"
+            )
+        return found
+
+
+# The startup probe asks /health/ (database reachable, no unapplied migrations) every 5 s
+# for up to 240 s, so a revision gets traffic seconds after it is ready, and a revision
+# that cannot reach its database fails within four minutes instead of hanging.
+STARTUP_PROBE = Probe("/health/", period_seconds=5, timeout_seconds=3, failure_threshold=48)
+# /health/live never touches the database: a database outage must not restart every
+# instance. Three misses 30 s apart mean the process is stuck.
+LIVENESS_PROBE = Probe("/health/live", period_seconds=30, timeout_seconds=5, failure_threshold=3)
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """An environment variable filled from Secret Manager, pinned to one version."""
+
+    key: str  # stable short name, used in resource names: "db-password"
+    secret: pulumi.Input[str]  # the secret's id in the app's project
+    version: pulumi.Input[str]  # a version number created or read in this deployment
+
+    def __post_init__(self) -> None:
+        if isinstance(self.version, str) and not self.version.isdigit():
+            raise ValueError(
+                f"secret {self.key}: version must be a version number, got {self.version!r}; "
+                "'latest' would let a revision's values change beneath it"
+            )
+
+
+@dataclass(frozen=True)
+class CloudSqlVolume:
+    """Cloud SQL instances reachable as unix sockets under mount_path/CONNECTION_NAME."""
+
+    instances: Sequence[pulumi.Input[str]]  # connection names PROJECT:REGION:INSTANCE
+    name: str = "cloudsql"
+    mount_path: str = "/cloudsql"
+
+
+@dataclass(frozen=True)
+class GcsVolume:
+    """A Cloud Storage bucket mounted with GCS FUSE (needs the gen2 environment)."""
+
+    bucket: pulumi.Input[str]
+    mount_path: str
+    name: str = "media"
+    mount_options: Sequence[str] = ()  # gcsfuse flags, such as implicit-dirs or uid=2000
+    read_only: bool = False
+
+
+Volume = CloudSqlVolume | GcsVolume
+
+
+@dataclass(frozen=True)
+class VpcAccess:
+    """Outbound traffic through a VPC: a connector, or Direct VPC egress on network/subnet."""
+
+    egress: Egress
+    connector: str | None = None  # projects/P/locations/R/connectors/NAME
+    network: str | None = None
+    subnet: str | None = None
+
+    def __post_init__(self) -> None:
+        direct = self.network is not None and self.subnet is not None
+        if (self.connector is not None) == direct:
+            raise ValueError("VpcAccess needs either a connector or a network and a subnet")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A Cloud Run job run on every deployment, before the service's new revision."""
+
+    name: str  # short name, such as db-init; the job is named SERVICE-NAME
+    args: Sequence[str]  # arguments after the app's command
+    env: Mapping[str, pulumi.Input[str]]
+    secret_env: Mapping[str, SecretEnv]
+    own_account: bool = False  # True: a dedicated account that reads only this job's secrets
+    volumes: Sequence[str] | None = None  # names of the app's volumes to mount; None: all
+    timeout_seconds: int = 600
+    max_retries: int = 0
+    depends_on: Sequence[pulumi.Resource] = ()  # besides the previous job
+
+
+@dataclass(frozen=True)
+class CloudRunAppArgs:
+    """A container on Cloud Run: one service and the jobs that run before each revision."""
+
+    project: str
+    region: str
+    service_name: str
+    image: pulumi.Input[str]
+    min_instance_count: int
+    max_instance_count: int
+    cpu: str
+    memory: str
+    timeout_seconds: int
+    max_concurrency: int
+    execution_environment: ExecutionEnvironment
+    ingress: Ingress
+    public: bool  # whether allUsers may invoke the service
+    env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_env: Mapping[str, SecretEnv] = field(default_factory=dict)
+    volumes: Sequence[Volume] = ()
+    vpc: VpcAccess | None = None
+    # Buckets the service's account reads and writes through the API, by a short name; a
+    # bucket mounted as a volume of the same name is granted once. Mounts need no entry.
+    buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    sign_urls: bool = False  # the account may sign blobs as itself (signed URLs, no key file)
+    command: Sequence[str] = ()  # overrides the image's entrypoint when set
+    args: Sequence[str] = ()  # the service's arguments after the command
+    jobs: Sequence[JobSpec] = ()  # run in this order; the service waits for the last
+    depends_on: Sequence[pulumi.Resource] = ()  # the first job and the service wait for these
+    release: str = ""  # mixed into the jobs' execution tokens: a new value runs them again
+    port: int = 8080
+    startup_cpu_boost: bool = True  # more CPU while the instance starts: Django imports fast
+    startup_probe: Probe = STARTUP_PROBE
+    liveness_probe: Probe | None = LIVENESS_PROBE
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = self.startup_probe.problems("startup")
+        if self.liveness_probe is not None:
+            problems += self.liveness_probe.problems("liveness")
+        names = [job.name for job in self.jobs]
+        problems += [
+            f"job {name!r} is listed twice" for name in set(names) if names.count(name) > 1
+        ]
+        gcs = [volume for volume in self.volumes if isinstance(volume, GcsVolume)]
+        if gcs and self.execution_environment != "gen2":
+            problems.append("GCS FUSE volumes need execution_environment gen2")
+        if problems:
+            raise ValueError("; ".join(problems))

@@ -1,0 +1,180 @@
+"""CloudRunApp: any container as a Cloud Run service, its accounts, grants and deploy jobs.
+
+Least privilege is derived, not listed: each process (the service, each job) runs as an
+account that can read exactly the secrets in its own environment, use Cloud SQL only if it
+mounts the socket, and reach a bucket only if it mounts it (or, for the service's account,
+if it is listed in buckets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+from pulumi_gcp import cloudrunv2, serviceaccount
+
+from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, SecretEnv, Volume
+from .identity import (
+    BUCKET_READER,
+    CLOUDSQL_CLIENT,
+    OBJECT_ADMIN,
+    OBJECT_VIEWER,
+    TOKEN_CREATOR,
+    grant_account,
+    grant_bucket,
+    grant_project,
+    grant_secret,
+    service_account,
+)
+from .jobs import job
+from .service import public_invoker, service
+
+__all__ = ["CloudRunApp"]
+
+
+class CloudRunApp(pulumi.ComponentResource):
+    """A Cloud Run service with a dedicated account, and jobs that run before each revision."""
+
+    service_account: serviceaccount.Account
+    job_accounts: dict[str, serviceaccount.Account]
+    jobs: dict[str, cloudrunv2.Job]
+    service: cloudrunv2.Service
+    invoker: cloudrunv2.ServiceIamMember | None
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CloudRunAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("django-cloudrun:index:CloudRunApp", name, {}, opts)
+        self._args = args
+        self.service_account = service_account(
+            f"{name}-sa",
+            project=args.project,
+            service=args.service_name,
+            role="run",
+            purpose=f"Runs the Cloud Run service {args.service_name}.",
+            parent=self,
+        )
+        service_grants = self._grants(
+            f"{name}-sa",
+            self.service_account,
+            secret_env=args.secret_env,
+            volumes=args.volumes,
+            buckets=args.buckets,
+            sign_urls=args.sign_urls,
+        )
+
+        self.job_accounts = {}
+        self.jobs = {}
+        previous: list[pulumi.Resource] = []
+        for spec in args.jobs:
+            volumes = [v for v in args.volumes if spec.volumes is None or v.name in spec.volumes]
+            account, grants = self.service_account, service_grants
+            if spec.own_account:
+                account = service_account(
+                    f"{name}-{spec.name}-sa",
+                    project=args.project,
+                    service=args.service_name,
+                    role=spec.name,
+                    purpose=f"Runs the {spec.name} job of {args.service_name}.",
+                    parent=self,
+                )
+                grants = self._grants(
+                    f"{name}-{spec.name}-sa", account, secret_env=spec.secret_env, volumes=volumes
+                )
+                self.job_accounts[spec.name] = account
+            self.jobs[spec.name] = job(
+                f"{name}-{spec.name}",
+                spec,
+                args,
+                account=account.email,
+                volumes=volumes,
+                release=args.release,
+                depends_on=[*args.depends_on, *spec.depends_on, *grants, *previous],
+                parent=self,
+            )
+            previous = [self.jobs[spec.name]]
+
+        self.service = service(
+            f"{name}-service",
+            args,
+            account=self.service_account.email,
+            depends_on=[*args.depends_on, *service_grants, *previous],
+            parent=self,
+        )
+        self.invoker = public_invoker(f"{name}-invoker", args, self.service, parent=self)
+        self.url = self.service.uri
+        self.register_outputs(
+            {
+                "url": self.url,
+                "service_name": self.service.name,
+                "service_account": self.service_account.email,
+                "jobs": {job_name: j.name for job_name, j in self.jobs.items()},
+            }
+        )
+
+    def _grants(
+        self,
+        prefix: str,
+        account: serviceaccount.Account,
+        *,
+        secret_env: Mapping[str, SecretEnv],
+        volumes: Sequence[Volume],
+        buckets: Mapping[str, pulumi.Input[str]] | None = None,
+        sign_urls: bool = False,
+    ) -> list[pulumi.Resource]:
+        """Exactly what the process running as `account` needs, each on its resource."""
+        args = self._args
+        grants: list[pulumi.Resource] = []
+        if any(isinstance(volume, CloudSqlVolume) for volume in volumes):
+            grants.append(
+                grant_project(
+                    f"{prefix}-cloudsql-client",
+                    project=args.project,
+                    role=CLOUDSQL_CLIENT,
+                    member=account.member,
+                    parent=self,
+                )
+            )
+        refs = {ref.key: ref for ref in secret_env.values()}  # one grant per secret
+        for key, ref in sorted(refs.items()):
+            grants.append(
+                grant_secret(
+                    f"{prefix}-reads-{key}",
+                    project=args.project,
+                    secret=ref.secret,
+                    member=account.member,
+                    parent=self,
+                )
+            )
+        access = {
+            volume.name: (volume.bucket, volume.read_only)
+            for volume in volumes
+            if isinstance(volume, GcsVolume)
+        }
+        access.update({key: (bucket, False) for key, bucket in (buckets or {}).items()})
+        for key, (bucket, read_only) in sorted(access.items(), key=lambda item: item[0]):
+            objects = (
+                (OBJECT_VIEWER, "object-viewer") if read_only else (OBJECT_ADMIN, "object-admin")
+            )
+            for role, short in (objects, (BUCKET_READER, "bucket-reader")):
+                grants.append(
+                    grant_bucket(
+                        f"{prefix}-{key}-{short}",
+                        bucket=bucket,
+                        role=role,
+                        member=account.member,
+                        parent=self,
+                    )
+                )
+        if sign_urls:
+            grants.append(
+                grant_account(
+                    f"{prefix}-signs-as-itself",
+                    account=account.name,
+                    role=TOKEN_CREATOR,
+                    member=account.member,
+                    parent=self,
+                )
+            )
+        return grants

@@ -1,0 +1,227 @@
+"""DjangoApp: the seed's Django module: CloudRunApp plus database, secrets, media, build, alerts.
+
+Environment variables come from config.topology, the same functions the local target uses;
+only the Placement differs: here DB_HOST is the Cloud SQL socket, CLOUDRUN_SERVICE_URLS the
+run.app URL (known before the service exists, from the project number) plus custom domains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_gcp import organizations, storage
+
+from ..config import CloudRunConfig
+from ..config.budget import Budget, connection_budget
+from ..config.topology import JOBS, Placement, plain_environment, secret_environment
+from ..contract import Scope
+from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
+from .build import Trigger, repository, trigger
+from .cloud_run_app import CloudRunApp
+from .database import Database, database
+from .monitoring import Monitoring, monitoring_resources
+from .network import vpc_access
+from .secrets import GeneratedSecret, existing_secret, generated_secrets
+from .service import service_url
+from .storage import media_bucket, media_volume
+
+__all__ = ["JOB_TIMEOUTS", "MANAGE", "SERVE", "DjangoApp", "DjangoAppArgs"]
+
+MANAGE = ("python", "manage.py")  # the image's working directory holds manage.py
+SERVE = ("cloudrun_serve",)
+JOB_TIMEOUTS = {"db-init": 600, "migrate": 1800}  # seconds; migrate may rewrite big tables
+
+# Stand-ins for values only known once resources exist; NUL never occurs in a real value.
+_CONNECTION = "\0connection-name\0"
+_PROJECT_NUMBER = "\0project-number\0"
+_BUCKET = "\0bucket\0"
+_STAND_IN = re.compile("\0[a-z-]+\0")
+
+
+@dataclass(frozen=True)
+class DjangoAppArgs:
+    """The resolved cloudrun.toml, where it goes, and which image runs."""
+
+    config: CloudRunConfig
+    project: str  # config.project_id, or the placeholder of an offline plan
+    image: pulumi.Input[str]  # by digest when deploying, so the jobs rerun on every build
+    release: str = ""  # a new value reruns db-init and migrate with the same image
+
+
+def _fill(
+    env: Mapping[str, str], values: Mapping[str, pulumi.Input[str]]
+) -> dict[str, pulumi.Input[str]]:
+    """`env` with each stand-in replaced by its value once that value is known."""
+
+    def filled(text: str) -> pulumi.Input[str]:
+        names = _STAND_IN.findall(text)
+        if not names:
+            return text
+
+        def put(resolved: list[str]) -> str:
+            out = text
+            for stand_in, value in zip(names, resolved, strict=True):
+                out = out.replace(stand_in, value)
+            return out
+
+        return pulumi.Output.all(*(values[name] for name in names)).apply(put)
+
+    return {name: filled(value) for name, value in env.items()}
+
+
+class DjangoApp(pulumi.ComponentResource):
+    """Django on Cloud Run with Cloud SQL, Secret Manager, a media bucket and monitoring."""
+
+    budget: Budget
+    secrets: dict[str, GeneratedSecret]
+    database: Database
+    bucket: storage.Bucket
+    app: CloudRunApp
+    build: Trigger | None
+    monitoring: Monitoring
+    url: pulumi.Output[str]
+    connection_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DjangoAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("django-cloudrun:index:DjangoApp", name, {}, opts)
+        config, project = args.config, args.project
+        service = config.service_name
+        labels = {"app": service, "managed-by": "django-cloudrun"}
+        self.budget = connection_budget(config.database.tier, config.max_instance_count)
+
+        self.secrets = generated_secrets(
+            name, project=project, service=service, labels=labels, parent=self
+        )
+        self.database = database(
+            name,
+            config,
+            project=project,
+            password=self.secrets["db-password"].password.result,
+            admin_password=self.secrets["db-admin-password"].password.result,
+            labels=labels,
+            parent=self,
+        )
+        self.connection_name = self.database.connection_name
+        self.bucket = media_bucket(name, config, project=project, labels=labels, parent=self)
+        images = repository(name, config, project=project, labels=labels, parent=self)
+
+        number = organizations.get_project_output(project_id=project).number
+        placement = Placement(
+            db_host=f"/cloudsql/{_CONNECTION}",
+            service_urls=(
+                service_url(service, _PROJECT_NUMBER, config.region),
+                *(f"https://{domain}" for domain in config.custom_domains),
+            ),
+            bucket=_BUCKET,
+            project_id=project,
+        )
+        known: dict[str, pulumi.Input[str]] = {
+            _CONNECTION: self.database.connection_name,
+            _PROJECT_NUMBER: number,
+            _BUCKET: self.bucket.name,
+        }
+        project_secrets = {
+            var: existing_secret(secret, project=project)
+            for var, secret in config.secret_environment_variables.items()
+        }
+
+        def secret_env(scopes: frozenset[Scope]) -> dict[str, SecretEnv]:
+            return {
+                var: project_secrets[var] if var in project_secrets else self.secrets[key].env
+                for var, key in secret_environment(config, scopes).items()
+            }
+
+        cloudsql = CloudSqlVolume(instances=[self.database.connection_name])
+        volumes: list[Volume] = [cloudsql]
+        media = media_volume(config, self.bucket)
+        if media is not None:
+            volumes.append(media)
+        # Each job runs as its own account, reading only the secrets of its environment
+        # (db-init: the admin password; migrate: the superuser's). Neither needs media.
+        jobs = [
+            JobSpec(
+                name=job.name,
+                args=job.command,
+                env=_fill(plain_environment(config, placement, job.scopes), known),
+                secret_env=secret_env(job.scopes),
+                own_account=True,
+                volumes=[cloudsql.name],
+                timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
+                depends_on=(
+                    [self.database.database, self.database.user, self.database.admin]
+                    if index == 0
+                    else []
+                ),
+            )
+            for index, job in enumerate(JOBS)
+        ]
+        service_scopes = frozenset({Scope.SERVICE})
+        self.app = CloudRunApp(
+            name,
+            CloudRunAppArgs(
+                project=project,
+                region=config.region,
+                service_name=service,
+                image=args.image,
+                min_instance_count=config.min_instance_count,
+                max_instance_count=config.max_instance_count,
+                cpu=config.cpu,
+                memory=config.memory,
+                timeout_seconds=config.timeout_seconds,
+                max_concurrency=config.max_concurrency,
+                execution_environment=config.execution_environment,
+                ingress=config.ingress_settings,
+                public=config.public,
+                env=_fill(plain_environment(config, placement, service_scopes), known),
+                secret_env=secret_env(service_scopes),
+                volumes=volumes,
+                vpc=vpc_access(config, project),
+                buckets={"media": self.bucket.name},
+                sign_urls=config.media.mode == "api",
+                command=MANAGE,
+                args=SERVE,
+                jobs=jobs,
+                release=args.release,
+                labels=labels,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.build = trigger(
+            name,
+            config,
+            project=project,
+            images=images,
+            runtime_account=self.app.service_account,
+            service=self.app.service,
+            parent=self,
+        )
+        self.monitoring = monitoring_resources(
+            name,
+            config,
+            project=project,
+            host=number.apply(
+                lambda n: service_url(service, n, config.region).removeprefix("https://")
+            ),
+            instance_name=self.database.instance.name,
+            budget=self.budget,
+            parent=self,
+        )
+        self.url = self.app.url
+        self.register_outputs(
+            {
+                "url": self.url,
+                "bucket": self.bucket.name,
+                "connection_name": self.connection_name,
+                "service_account": self.app.service_account.email,
+                "job_accounts": {
+                    job: account.email for job, account in self.app.job_accounts.items()
+                },
+                "build_account": self.build.account.email if self.build else None,
+                "images": images.registry_uri,
+            }
+        )

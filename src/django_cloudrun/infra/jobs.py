@@ -1,0 +1,186 @@
+"""Cloud Run jobs that run on every deployment, in order, before the service's new revision.
+
+The provider runs them: a Job's `run_execution_token` starts an execution when the job is
+created or the token changes, and the Job is ready only when that execution succeeded. The
+token is a hash of everything the execution sees (image, command, environment, pinned secret
+versions), so a deployment that changes any of them runs the job again, and one that
+changes nothing does not. A failed execution fails the deployment: the jobs and service
+that depend on it are not updated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+from pulumi_gcp import cloudrunv2
+
+from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, JobSpec, SecretEnv, Volume
+from .naming import digest, fit
+from .network import job_vpc_access
+from .service import EXECUTION_ENVIRONMENTS
+
+__all__ = [
+    "EXECUTION_NAME_MAX",
+    "TOKEN_LENGTH",
+    "execution_token",
+    "failure_hint",
+    "job",
+    "job_name",
+]
+
+# The provider names an execution JOB-TOKEN and requires len(job) + len(token) < 63.
+EXECUTION_NAME_MAX = 62
+TOKEN_LENGTH = 12
+_SecretKeyRef = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
+
+
+def job_name(service: str, job: str) -> str:
+    """The job's name in Cloud Run, short enough to leave room for the token."""
+    return fit(f"{service}-{job}", EXECUTION_NAME_MAX - TOKEN_LENGTH)
+
+
+def execution_token(
+    *,
+    name: str,
+    image: pulumi.Input[str],
+    command: Sequence[str],
+    env: Mapping[str, pulumi.Input[str]],
+    secret_env: Mapping[str, SecretEnv],
+    release: str = "",
+) -> pulumi.Output[str]:
+    """A hash of what the execution sees: it changes exactly when the job must run again."""
+    seen: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "command": list(command),
+        "env": dict(env),
+        "secrets": {var: [ref.secret, ref.version] for var, ref in secret_env.items()},
+        "release": release,
+    }
+
+    def hashed(resolved: Any) -> str:
+        return digest(json.dumps(resolved, sort_keys=True), TOKEN_LENGTH)
+
+    return pulumi.Output.from_input(seen).apply(hashed)
+
+
+def failure_hint(name: str, *, region: str, project: str) -> str:
+    """What to tell someone whose deployment stopped because the job `name` failed."""
+    return (
+        f"the Cloud Run job {name} failed, so the service was not updated; read its logs with "
+        f'`gcloud logging read \'resource.type="cloud_run_job" AND '
+        f'resource.labels.job_name="{name}"\' --project {project} --limit 50` or list its '
+        f"executions with `gcloud run jobs executions list --job {name} --region {region} "
+        f"--project {project}`"
+    )
+
+
+def _envs(
+    env: Mapping[str, pulumi.Input[str]], secret_env: Mapping[str, SecretEnv]
+) -> list[cloudrunv2.JobTemplateTemplateContainerEnvArgs]:
+    plain = [
+        cloudrunv2.JobTemplateTemplateContainerEnvArgs(name=name, value=value)
+        for name, value in sorted(env.items())
+    ]
+    secret = [
+        cloudrunv2.JobTemplateTemplateContainerEnvArgs(
+            name=name,
+            value_source=cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs(
+                secret_key_ref=_SecretKeyRef(secret=ref.secret, version=ref.version)
+            ),
+        )
+        for name, ref in sorted(secret_env.items())
+    ]
+    return plain + secret
+
+
+def _volumes(volumes: Sequence[Volume]) -> list[cloudrunv2.JobTemplateTemplateVolumeArgs]:
+    out = []
+    for volume in volumes:
+        if isinstance(volume, CloudSqlVolume):
+            out.append(
+                cloudrunv2.JobTemplateTemplateVolumeArgs(
+                    name=volume.name,
+                    cloud_sql_instance=cloudrunv2.JobTemplateTemplateVolumeCloudSqlInstanceArgs(
+                        instances=list(volume.instances)
+                    ),
+                )
+            )
+        elif isinstance(volume, GcsVolume):
+            out.append(
+                cloudrunv2.JobTemplateTemplateVolumeArgs(
+                    name=volume.name,
+                    gcs=cloudrunv2.JobTemplateTemplateVolumeGcsArgs(
+                        bucket=volume.bucket,
+                        read_only=volume.read_only,
+                        mount_options=list(volume.mount_options),
+                    ),
+                )
+            )
+    return out
+
+
+def job(
+    name: str,
+    spec: JobSpec,
+    app: CloudRunAppArgs,
+    *,
+    account: pulumi.Input[str],
+    volumes: Sequence[Volume],
+    release: str,
+    depends_on: Sequence[pulumi.Resource],
+    parent: pulumi.Resource,
+) -> cloudrunv2.Job:
+    """The job `spec` of `app`: its image, command, resources and VPC, its own env."""
+    cloud_name = job_name(app.service_name, spec.name)
+    token = execution_token(
+        name=cloud_name,
+        image=app.image,
+        command=[*app.command, *spec.args],
+        env=spec.env,
+        secret_env=spec.secret_env,
+        release=release,
+    )
+    container = cloudrunv2.JobTemplateTemplateContainerArgs(
+        image=app.image,
+        commands=list(app.command) or None,
+        args=list(spec.args),
+        resources=cloudrunv2.JobTemplateTemplateContainerResourcesArgs(
+            limits={"cpu": app.cpu, "memory": app.memory}
+        ),
+        envs=_envs(spec.env, spec.secret_env),
+        volume_mounts=[
+            cloudrunv2.JobTemplateTemplateContainerVolumeMountArgs(
+                name=volume.name, mount_path=volume.mount_path
+            )
+            for volume in volumes
+        ],
+    )
+    return cloudrunv2.Job(
+        name,
+        cloudrunv2.JobArgs(
+            project=app.project,
+            location=app.region,
+            name=cloud_name,
+            labels=dict(app.labels),
+            deletion_protection=False,
+            run_execution_token=token,
+            template=cloudrunv2.JobTemplateArgs(
+                task_count=1,
+                parallelism=1,
+                template=cloudrunv2.JobTemplateTemplateArgs(
+                    service_account=account,
+                    execution_environment=EXECUTION_ENVIRONMENTS[app.execution_environment],
+                    timeout=f"{spec.timeout_seconds}s",
+                    max_retries=spec.max_retries,
+                    containers=[container],
+                    volumes=_volumes(volumes),
+                    vpc_access=job_vpc_access(app.vpc),
+                ),
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )

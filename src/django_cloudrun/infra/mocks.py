@@ -1,0 +1,162 @@
+"""An offline engine for the program: Pulumi mocks that answer like Google Cloud would.
+
+The mocks record each resource's inputs keyed by (type, name) and return outputs shaped
+like the real ones (an account's email, an instance's connection name, a secret version's
+number), so everything derived from them looks as it will after a deployment. Random
+passwords get obviously fake values, remembered so that a plan can redact them.
+
+`Recorder` is a resource transformation: it sees each resource as it is declared, in
+order, with the explicit dependencies the mocks cannot see.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pulumi
+
+from .naming import digest
+
+__all__ = ["MOCK_PROJECT_NUMBER", "Key", "OfflineMocks", "Recorder"]
+
+MOCK_PROJECT_NUMBER = "123456789012"
+Key = tuple[str, str]  # (type, name)
+
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+SQL_ADMIN = "https://sqladmin.googleapis.com/sql/v1beta4"
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Mocks for one run of the program in project `project`."""
+
+    def __init__(
+        self, *, project: str, region: str, project_number: str = MOCK_PROJECT_NUMBER
+    ) -> None:
+        self.project = project
+        self.region = region
+        self.project_number = project_number
+        self.inputs: dict[Key, dict[str, Any]] = {}
+        self.secret_values: set[str] = set()
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # (function token, arguments)
+        self._lock = threading.Lock()
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        resource_id, extra = self._outputs(args.typ, args.name, inputs)
+        with self._lock:
+            if args.custom:
+                self.inputs[(args.typ, args.name)] = inputs
+        return resource_id, {**inputs, **extra}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        with self._lock:
+            self.calls.append((args.token, dict(args.args)))
+        if args.token == "gcp:organizations/getProject:getProject":
+            project = args.args.get("projectId") or self.project
+            return {
+                "projectId": project,
+                "number": self.project_number,
+                "name": project,
+                "id": f"projects/{project}",
+            }, []
+        if args.token == "gcp:secretmanager/getSecretVersion:getSecretVersion":
+            secret = args.args.get("secret", "")
+            name = f"projects/{self.project_number}/secrets/{secret}/versions/1"
+            return {"secret": secret, "version": "1", "name": name, "enabled": True, "id": name}, []
+        return {}, []
+
+    def _outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """(id, outputs) for a resource of type `typ`, as Google Cloud would report them."""
+        project = str(inputs.get("project") or self.project)
+        physical = str(inputs.get("name") or name)
+        if typ == RANDOM_PASSWORD:
+            value = f"mock-password-{digest(name, 16)}"
+            with self._lock:
+                self.secret_values.add(value)
+            return f"{name}-id", {"result": value}
+        if typ == "gcp:serviceaccount/account:Account":
+            email = f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
+            full = f"projects/{project}/serviceAccounts/{email}"
+            return full, {"email": email, "member": f"serviceAccount:{email}", "name": full}
+        if typ == "gcp:secretmanager/secret:Secret":
+            secret = inputs["secretId"]
+            return f"projects/{project}/secrets/{secret}", {
+                "name": f"projects/{self.project_number}/secrets/{secret}"
+            }
+        if typ == "gcp:secretmanager/secretVersion:SecretVersion":
+            version = f"{inputs.get('secret')}/versions/1"
+            return version, {"version": "1", "name": version}
+        if typ == "gcp:sql/databaseInstance:DatabaseInstance":
+            region = inputs.get("region") or self.region
+            return physical, {
+                "name": physical,
+                "connectionName": f"{project}:{region}:{physical}",
+                "privateIpAddress": "10.0.0.3",
+                "selfLink": f"{SQL_ADMIN}/projects/{project}/instances/{physical}",
+            }
+        if typ == "gcp:storage/bucket:Bucket":
+            return physical, {"name": physical, "url": f"gs://{physical}"}
+        if typ == "gcp:cloudrunv2/service:Service":
+            region = inputs.get("location") or self.region
+            uri = f"https://{physical}-{self.project_number}.{region}.run.app"
+            return f"projects/{project}/locations/{region}/services/{physical}", {
+                "name": physical,
+                "uri": uri,
+                "urls": [uri],
+            }
+        if typ == "gcp:cloudrunv2/job:Job":
+            region = inputs.get("location") or self.region
+            return f"projects/{project}/locations/{region}/jobs/{physical}", {"name": physical}
+        if typ == "gcp:artifactregistry/repository:Repository":
+            location = inputs.get("location") or self.region
+            repo = inputs["repositoryId"]
+            return f"projects/{project}/locations/{location}/repositories/{repo}", {
+                "name": repo,
+                "registryUri": f"{location}-docker.pkg.dev/{project}/{repo}",
+            }
+        if typ == "gcp:monitoring/notificationChannel:NotificationChannel":
+            channel = f"projects/{project}/notificationChannels/{digest(name, 10)}"
+            return channel, {"name": channel}
+        if typ == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            check = f"{name}-{digest(name, 6)}"
+            return f"projects/{project}/uptimeCheckConfigs/{check}", {
+                "uptimeCheckId": check,
+                "name": f"projects/{project}/uptimeCheckConfigs/{check}",
+            }
+        if typ == "gcp:monitoring/genericService:GenericService":
+            service = inputs.get("serviceId", name)
+            return f"projects/{project}/services/{service}", {"serviceId": service}
+        return f"{name}-id", {"name": physical}
+
+
+class Recorder:
+    """A transformation that records declaration order and explicit dependencies."""
+
+    def __init__(self) -> None:
+        self.order: list[Key] = []
+        self.depends_on: dict[Key, list[Key]] = {}
+        self._keys: dict[int, Key] = {}
+
+    def __call__(
+        self, args: pulumi.ResourceTransformationArgs
+    ) -> pulumi.ResourceTransformationResult | None:
+        key = (args.type_, args.name)
+        self._keys[id(args.resource)] = key
+        self.order.append(key)
+        depends = args.opts.depends_on if args.opts is not None else None
+        resources = depends if isinstance(depends, list) else []
+        self.depends_on[key] = [
+            self._keys[id(dep)]
+            for dep in resources
+            if isinstance(dep, pulumi.Resource)
+            if id(dep) in self._keys
+        ]
+        return None
+
+    def options(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(transformations=[self])

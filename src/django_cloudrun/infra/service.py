@@ -1,0 +1,185 @@
+"""The Cloud Run service: scaling, resources, probes, environment, volumes, VPC and ingress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+from pulumi_gcp import cloudrunv2
+
+from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, Probe, SecretEnv, Volume
+from .identity import INVOKER, grant_service
+from .network import service_vpc_access
+
+__all__ = [
+    "EXECUTION_ENVIRONMENTS",
+    "INGRESS",
+    "public_invoker",
+    "service",
+    "service_url",
+]
+
+INGRESS = {
+    "all": "INGRESS_TRAFFIC_ALL",
+    "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+}
+EXECUTION_ENVIRONMENTS = {
+    "gen1": "EXECUTION_ENVIRONMENT_GEN1",
+    "gen2": "EXECUTION_ENVIRONMENT_GEN2",
+}
+
+
+def service_url(service: str, project_number: str, region: str) -> str:
+    """The deterministic URL Cloud Run gives a service, known before it exists."""
+    return f"https://{service}-{project_number}.{region}.run.app"
+
+
+def _envs(
+    env: Mapping[str, pulumi.Input[str]], secret_env: Mapping[str, SecretEnv]
+) -> list[cloudrunv2.ServiceTemplateContainerEnvArgs]:
+    plain = [
+        cloudrunv2.ServiceTemplateContainerEnvArgs(name=name, value=value)
+        for name, value in sorted(env.items())
+    ]
+    secret = [
+        cloudrunv2.ServiceTemplateContainerEnvArgs(
+            name=name,
+            value_source=cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
+                secret_key_ref=cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
+                    secret=ref.secret, version=ref.version
+                )
+            ),
+        )
+        for name, ref in sorted(secret_env.items())
+    ]
+    return plain + secret
+
+
+def _volumes(volumes: Sequence[Volume]) -> list[cloudrunv2.ServiceTemplateVolumeArgs]:
+    out = []
+    for volume in volumes:
+        if isinstance(volume, CloudSqlVolume):
+            out.append(
+                cloudrunv2.ServiceTemplateVolumeArgs(
+                    name=volume.name,
+                    cloud_sql_instance=cloudrunv2.ServiceTemplateVolumeCloudSqlInstanceArgs(
+                        instances=list(volume.instances)
+                    ),
+                )
+            )
+        elif isinstance(volume, GcsVolume):
+            out.append(
+                cloudrunv2.ServiceTemplateVolumeArgs(
+                    name=volume.name,
+                    gcs=cloudrunv2.ServiceTemplateVolumeGcsArgs(
+                        bucket=volume.bucket,
+                        read_only=volume.read_only,
+                        mount_options=list(volume.mount_options),
+                    ),
+                )
+            )
+    return out
+
+
+def _startup_probe(probe: Probe, port: int) -> cloudrunv2.ServiceTemplateContainerStartupProbeArgs:
+    return cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
+        http_get=cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(
+            path=probe.path, port=port
+        ),
+        initial_delay_seconds=probe.initial_delay_seconds,
+        period_seconds=probe.period_seconds,
+        timeout_seconds=probe.timeout_seconds,
+        failure_threshold=probe.failure_threshold,
+    )
+
+
+def _liveness_probe(
+    probe: Probe | None, port: int
+) -> cloudrunv2.ServiceTemplateContainerLivenessProbeArgs | None:
+    if probe is None:
+        return None
+    return cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(
+        http_get=cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs(
+            path=probe.path, port=port
+        ),
+        initial_delay_seconds=probe.initial_delay_seconds,
+        period_seconds=probe.period_seconds,
+        timeout_seconds=probe.timeout_seconds,
+        failure_threshold=probe.failure_threshold,
+    )
+
+
+def service(
+    name: str,
+    args: CloudRunAppArgs,
+    *,
+    account: pulumi.Input[str],
+    depends_on: Sequence[pulumi.Resource],
+    parent: pulumi.Resource,
+) -> cloudrunv2.Service:
+    """The service; its new revision is created only after everything in depends_on."""
+    container = cloudrunv2.ServiceTemplateContainerArgs(
+        image=args.image,
+        commands=list(args.command) or None,
+        args=list(args.args) or None,
+        ports=cloudrunv2.ServiceTemplateContainerPortsArgs(container_port=args.port, name="http1"),
+        resources=cloudrunv2.ServiceTemplateContainerResourcesArgs(
+            limits={"cpu": args.cpu, "memory": args.memory},
+            cpu_idle=True,  # CPU only while serving requests: billed per request
+            startup_cpu_boost=args.startup_cpu_boost,
+        ),
+        envs=_envs(args.env, args.secret_env),
+        volume_mounts=[
+            cloudrunv2.ServiceTemplateContainerVolumeMountArgs(
+                name=volume.name, mount_path=volume.mount_path
+            )
+            for volume in args.volumes
+        ],
+        startup_probe=_startup_probe(args.startup_probe, args.port),
+        liveness_probe=_liveness_probe(args.liveness_probe, args.port),
+    )
+    return cloudrunv2.Service(
+        name,
+        cloudrunv2.ServiceArgs(
+            project=args.project,
+            location=args.region,
+            name=args.service_name,
+            ingress=INGRESS[args.ingress],
+            labels=dict(args.labels),
+            # The service holds no data; destroy must be able to remove it.
+            deletion_protection=False,
+            template=cloudrunv2.ServiceTemplateArgs(
+                service_account=account,
+                execution_environment=EXECUTION_ENVIRONMENTS[args.execution_environment],
+                timeout=f"{args.timeout_seconds}s",
+                max_instance_request_concurrency=args.max_concurrency,
+                scaling=cloudrunv2.ServiceTemplateScalingArgs(
+                    min_instance_count=args.min_instance_count,
+                    max_instance_count=args.max_instance_count,
+                ),
+                containers=[container],
+                volumes=_volumes(args.volumes),
+                vpc_access=service_vpc_access(args.vpc),
+                labels=dict(args.labels),
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )
+
+
+def public_invoker(
+    name: str, args: CloudRunAppArgs, service: cloudrunv2.Service, parent: pulumi.Resource
+) -> cloudrunv2.ServiceIamMember | None:
+    """allUsers may invoke the service, only when args.public says so."""
+    if not args.public:
+        return None
+    return grant_service(
+        name,
+        project=args.project,
+        region=args.region,
+        service=service.name,
+        role=INVOKER,
+        member="allUsers",
+        parent=parent,
+    )

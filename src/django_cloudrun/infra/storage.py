@@ -1,0 +1,65 @@
+"""The media bucket: private, uniform access, no ACLs; mounted with GCS FUSE in fuse mode.
+
+Access is IAM only (the service's account gets objectAdmin and legacyBucketReader on this
+bucket, nothing project-wide). Public access prevention is enforced, so no grant or ACL can
+make an upload public by mistake: the seed's publicRead ACL cannot come back.
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_gcp import storage
+
+from ..config import CloudRunConfig
+from .args import GcsVolume
+from .naming import bucket_name
+
+__all__ = ["CONTAINER_GID", "CONTAINER_UID", "FUSE_MOUNT_OPTIONS", "media_bucket", "media_volume"]
+
+# The image runs as the user django, UID and GID 2000 (scaffold's Dockerfile): the mount
+# must belong to it, or uploads fail with permission denied.
+CONTAINER_UID = 2000
+CONTAINER_GID = 2000
+FUSE_MOUNT_OPTIONS = (
+    "implicit-dirs",  # objects a/b.jpg make a/ a directory, as django's storage expects
+    f"uid={CONTAINER_UID}",
+    f"gid={CONTAINER_GID}",
+    "file-mode=640",  # the app reads and writes; its group reads; nobody else
+    "dir-mode=750",
+)
+
+
+def media_bucket(
+    name: str,
+    config: CloudRunConfig,
+    *,
+    project: str,
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+) -> storage.Bucket:
+    return storage.Bucket(
+        f"{name}-media",
+        storage.BucketArgs(
+            project=project,
+            name=bucket_name(project, config.service_name, config.media.bucket_suffix),
+            location=config.region.upper(),
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            # Uploaded files are data: destroy must not delete them with the bucket.
+            force_destroy=False,
+            labels=labels,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def media_volume(config: CloudRunConfig, bucket: storage.Bucket) -> GcsVolume | None:
+    """The bucket mounted at media.mount_path in fuse mode; None in api mode."""
+    if config.media.mode != "fuse":
+        return None
+    return GcsVolume(
+        bucket=bucket.name,
+        mount_path=config.media.mount_path,
+        name="media",
+        mount_options=FUSE_MOUNT_OPTIONS,
+    )

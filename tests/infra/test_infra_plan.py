@@ -1,0 +1,161 @@
+"""plan(): the resources, IAM matrix, budget and warnings; nothing secret in it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from django_cloudrun.config import ConfigError, parse_config
+from django_cloudrun.config.budget import BudgetError, connection_budget
+from django_cloudrun.infra.plan import REDACTED, plan, redact, short_type, summary
+from infra_support import deploy
+
+SECRETS_IN_CONFIG = """
+[environment_variables]
+STRIPE_API_KEY = "sk_live_do_not_print"
+DATABASE_PASSWORD_HINT = "hunter2-do-not-print"
+COLOR = "blue"
+[secret_environment_variables]
+SENTRY_DSN = "sentry-dsn"
+"""
+
+
+def test_plan_has_resources_iam_budget_and_warnings():
+    data = plan(parse_config(""))
+    assert set(data) == {"resources", "iam", "budget", "warnings"}
+    assert all(set(r) == {"type", "name", "inputs", "depends_on"} for r in data["resources"])
+    assert data["budget"] == connection_budget("db-f1-micro", 3).as_dict()
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_plan_lists_every_resource_the_program_declares_once():
+    config = parse_config('[build]\ngithub_repository = "acme/shop"')
+    keys = [(r["type"], r["name"]) for r in plan(config)["resources"]]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == set(deploy(config).inputs)
+
+
+def test_plan_contains_no_secret_value():
+    config = parse_config(SECRETS_IN_CONFIG)
+    secret_values = deploy(config).secret_values
+    assert len(secret_values) == 4
+    text = json.dumps(plan(config))
+    for value in (*secret_values, "sk_live_do_not_print", "hunter2-do-not-print"):
+        assert value not in text
+    assert "blue" in text
+    assert text.count(f'"{REDACTED}"') >= 4 + 4  # 4 secret versions, 2 users, 2+ env values
+
+
+def test_secret_inputs_and_secret_looking_variables_are_redacted():
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "x"}
+    assert redact({"secretData": "plain"}, set()) == {"secretData": REDACTED}
+    assert redact({"anything": secret}, set()) == {"anything": REDACTED}
+    assert redact({"uri": "postgres://u:s3cr3t@h"}, {"s3cr3t"}) == {"uri": REDACTED}
+    assert redact({"name": "API_TOKEN", "value": "t"}, set()) == {
+        "name": "API_TOKEN",
+        "value": REDACTED,
+    }
+    assert redact({"name": "COLOR", "value": "blue"}, set()) == {"name": "COLOR", "value": "blue"}
+    assert redact({"count": 3.0, "ratio": 0.5}, set()) == {"count": 3, "ratio": 0.5}
+
+
+def test_iam_matrix_names_member_role_and_resource():
+    rows = plan(parse_config("public = true"))["iam"]
+    assert {
+        "member": "allUsers",
+        "role": "roles/run.invoker",
+        "on": "service",
+        "resource": "demo-django",
+    } in rows
+    assert {
+        "member": "serviceAccount:demo-django-db-init@my-project.iam.gserviceaccount.com",
+        "role": "roles/secretmanager.secretAccessor",
+        "on": "secret",
+        "resource": "demo-django-db-admin-password",
+    } in rows
+
+
+def test_a_config_without_project_id_uses_a_placeholder_and_says_so():
+    data = plan(parse_config(""))
+    assert data["warnings"][0] == (
+        "project_id is not set: this plan uses the placeholder project 'my-project'; "
+        "deploy needs project_id"
+    )
+    instance = next(r for r in data["resources"] if r["type"].endswith("DatabaseInstance"))
+    assert instance["inputs"]["project"] == "my-project"
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("public = true", "public = true: anyone on the internet may invoke the service"),
+        ('ingress_settings = "all"', "ingress_settings = all with no Cloud Armor policy"),
+        ("[database]\ndeletion_protection = false", "database.deletion_protection = false"),
+        ("[database]\npoint_in_time_recovery = false", "database.point_in_time_recovery = false"),
+        (
+            '[vpc]\nnetwork = "prod"\n[database]\nprivate_ip = true',
+            "database.private_ip with vpc.mode none",
+        ),
+        ("public = false", "monitoring.uptime_check: no uptime check is created"),
+        ("", "monitoring.alert_email is not set"),
+        (
+            '[environment_variables]\nAPI_TOKEN = "x"',
+            "environment_variables.API_TOKEN: looks like a secret",
+        ),
+        (
+            '[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "clearsessions"',
+            "cron (prune)",
+        ),
+        ("[worker]\nenable_worker = true", "worker.enable_worker"),
+    ],
+)
+def test_warnings_point_at_risky_settings(text, warning):
+    assert any(line.startswith(warning) for line in plan(parse_config(text))["warnings"]), warning
+
+
+def test_a_careful_config_has_no_warnings():
+    text = (
+        'project_id = "acme-prod"\npublic = false\n'
+        'ingress_settings = "internal-and-cloud-load-balancing"\n'
+        '[monitoring]\nuptime_check = false\nalert_email = "ops@example.com"'
+    )
+    assert plan(parse_config(text))["warnings"] == []
+
+
+def test_budget_error_stops_the_plan_with_the_numbers_to_change():
+    with pytest.raises(BudgetError) as caught:
+        plan(parse_config("max_instance_count = 100"))
+    assert str(caught.value) == (
+        "max_instance_count 100 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
+        "max_instance_count to 10 or choose tier db-custom-2-7680"
+    )
+
+
+def test_config_problems_found_by_the_program_stop_the_plan():
+    with pytest.raises(ConfigError, match="database.backup_schedule"):
+        plan(parse_config('[database]\nbackup_schedule = "15 2 * * *"'))
+
+
+def test_summary_shows_the_inputs_that_matter():
+    service = next(
+        r for r in plan(parse_config(""))["resources"] if r["type"].endswith("service:Service")
+    )
+    shown = dict(summary(service))
+    assert shown["template.scaling.maxInstanceCount"] == 3
+    assert shown["ingress"] == "INGRESS_TRAFFIC_ALL"
+    assert "template.containers[0].envs[0].name" not in shown
+    assert short_type(service["type"]) == "cloudrunv2.Service"
+    assert short_type("random:index/randomPassword:RandomPassword") == "random.RandomPassword"
+
+
+def test_gen1_cannot_mount_media_with_fuse():
+    with pytest.raises(ConfigError) as caught:
+        plan(parse_config('execution_environment = "gen1"'))
+    assert caught.value.messages == [
+        "execution_environment: gen1 cannot mount the media bucket with GCS FUSE "
+        "(media.mode = fuse); use gen2, or media.mode = api"
+    ]
+    gen1 = plan(parse_config('execution_environment = "gen1"\n[media]\nmode = "api"'))
+    service = next(r for r in gen1["resources"] if r["type"].endswith("service:Service"))
+    assert service["inputs"]["template"]["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN1"

@@ -1,0 +1,159 @@
+"""`django-cloudrun plan` as a user runs it: a real process, on the example project."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from django_cloudrun.config.budget import BudgetError, connection_budget
+from infra_support import EXAMPLE
+
+SCRIPT = Path(sys.executable).with_name("django-cloudrun")
+# The command on its own, as cli.py mounts it: plan's options and exit codes, nothing else.
+COMMAND = ["-c", "import typer; from django_cloudrun.commands.plan import plan; typer.run(plan)"]
+
+
+def run_plan(*args: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *COMMAND, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+
+
+def by_type(data, suffix):
+    return [r for r in data["resources"] if r["type"].endswith(suffix)]
+
+
+def test_plan_json_on_the_example_lists_the_whole_deployment():
+    result = run_plan("--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["inputs"]["name"] for r in by_type(data, "service:Service")] == ["example-catalog"]
+    assert sorted(r["inputs"]["name"] for r in by_type(data, "job:Job")) == [
+        "example-catalog-db-init",
+        "example-catalog-migrate",
+    ]
+    assert len(by_type(data, "databaseInstance:DatabaseInstance")) == 1
+    assert [r["inputs"]["name"] for r in by_type(data, "database:Database")] == ["django"]
+    assert sorted(r["inputs"]["name"] for r in by_type(data, "user:User")) == ["django", "postgres"]
+    assert [r["inputs"]["name"] for r in by_type(data, "bucket:Bucket")] == [
+        "example-project-example-catalog-django-media"
+    ]
+    assert len(by_type(data, "secret:Secret")) == 4
+    roles = {(row["member"].split("@")[0], row["role"]) for row in data["iam"]}
+    assert ("serviceAccount:example-catalog-run", "roles/cloudsql.client") in roles
+    assert ("serviceAccount:example-catalog-db-init", "roles/secretmanager.secretAccessor") in roles
+    assert ("allUsers", "roles/run.invoker") in roles
+    assert data["budget"]["pool_per_instance"] == 6
+    assert "mock-password" not in result.stdout
+
+
+def test_plan_prints_tables_budget_and_warnings():
+    result = run_plan()
+    assert result.returncode == 0, result.stderr
+    assert "example-catalog in example-project, europe-west1:" in result.stdout
+    assert "cloudrunv2.Service" in result.stdout
+    assert "IAM" in result.stdout
+    assert "Connections: 3 instances x pool 6 + 5 = 23 of 25 (db-f1-micro)" in result.stdout
+    assert "warning: public = true" in result.stderr
+
+
+def test_env_staging_is_private_and_has_no_all_users_member():
+    result = run_plan("--env", "staging", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["inputs"]["name"] for r in by_type(data, "service:Service")] == [
+        "example-stg-catalog"
+    ]
+    assert not [row for row in data["iam"] if row["role"] == "roles/run.invoker"]
+
+
+def test_public_false_has_no_all_users_member(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text('project_id = "acme-prod"\npublic = false\n')
+    data = json.loads(run_plan("--json", cwd=tmp_path).stdout)
+    assert not [row for row in data["iam"] if row["member"] == "allUsers"]
+
+
+def test_budget_overflow_exits_2_with_the_budget_message(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text("max_instance_count = 100\n")
+    result = run_plan("--json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    with pytest.raises(BudgetError) as expected:
+        connection_budget("db-f1-micro", 100)
+    assert (
+        result.stderr.strip()
+        == str(expected.value)
+        == (
+            "max_instance_count 100 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
+            "max_instance_count to 10 or choose tier db-custom-2-7680"
+        )
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_config_error_exits_2_with_one_line(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text('region = "mars"\n')
+    result = run_plan(cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "region: must be a Cloud Run region such as us-central1, got 'mars'"
+    ]
+
+
+def test_config_error_found_by_the_program_exits_2_with_one_line(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text('[database]\nbackup_schedule = "15 2 * * *"\n')
+    result = run_plan(cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("database.backup_schedule: Cloud SQL backs up once a day")
+
+
+def test_plan_needs_no_credentials_and_no_pulumi_cli(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GOOGLE_", "CLOUDSDK_", "PULUMI_"))
+    }
+    result = subprocess.run(
+        [sys.executable, *COMMAND, "--json"],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_plan_of_the_example_takes_under_3_seconds():
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        result = run_plan("--json")
+        timings.append(time.perf_counter() - start)
+        assert result.returncode == 0, result.stderr
+    assert min(timings) < 3.0, timings
+
+
+def test_console_script_offers_plan():
+    from django_cloudrun.cli import app
+
+    names = {command.name for command in app.registered_commands}
+    if "plan" not in names:
+        pytest.skip("plan is not registered in cli.py yet (its owner adds one line)")
+    result = subprocess.run(
+        [str(SCRIPT), "plan", "--json"], cwd=EXAMPLE, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) == {"resources", "iam", "budget", "warnings"}
