@@ -21,7 +21,8 @@ __all__ = ["HealthCheckMiddleware", "startup_problem"]
 
 logger = logging.getLogger("django_cloudrun.health")
 
-PROBE_DATABASE_TIMEOUT = 3.0
+# Below the startup probe's own timeout (3 s), so Cloud Run reads the 503, not a timeout.
+PROBE_DATABASE_TIMEOUT = 2.0
 
 
 def _database_problem(alias: str) -> str | None:
