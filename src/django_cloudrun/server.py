@@ -64,8 +64,9 @@ class CloudRunLogger(glogging.Logger):
         self.loglevel = self.LOG_LEVELS.get(cfg.loglevel.lower(), logging.INFO)
         self.error_log.setLevel(self.loglevel)
         self.access_log.setLevel(logging.INFO)
-        self.error_log.propagate = True
-        self.access_log.propagate = True
+        # Django's LOGGING gives these loggers a handler; without one they reach the root's.
+        for log in (self.error_log, self.access_log):
+            log.propagate = not log.handlers
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not self._access_log_enabled:
