@@ -218,3 +218,23 @@ def test_local_whitenoise_waits_for_collected_static_files(tmp_path):
     assert "whitenoise.middleware.WhiteNoiseMiddleware" not in before["MIDDLEWARE"]  # type: ignore[operator]
     after = configured({}, STATIC_ROOT=str(tmp_path))
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in after["MIDDLEWARE"]  # type: ignore[operator]
+
+
+def test_cloud_run_jobs_get_production_settings_like_the_service():
+    job_env = {k: v for k, v in PRODUCTION_ENV.items() if k != "K_SERVICE"}
+    settings = configured({**job_env, "CLOUD_RUN_JOB": "demo-django-migrate"})
+    assert settings["DEBUG"] is False
+    # migrate's collectstatic writes the manifest the service's storage reads.
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (  # type: ignore[index]
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+def test_api_media_on_an_emulator_sign_urls_with_the_local_key():
+    env = {
+        **PRODUCTION_ENV, "CLOUDRUN_MEDIA_MODE": "api", "GS_BUCKET_NAME": "demo-django-media",
+        "STORAGE_EMULATOR_HOST": "http://127.0.0.1:9023",
+    }  # fmt: skip
+    storage = configured(env)["STORAGES"]["default"]  # type: ignore[index]
+    assert storage["BACKEND"] == "django_cloudrun.storage_emulator.EmulatorStorage"
+    assert storage["OPTIONS"]["iam_sign_blob"] is False

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import plan, validate
+from .commands import local, plan, validate
 
 __all__ = ["app", "main"]
 
@@ -40,6 +40,12 @@ def _root(
 
 app.command("validate")(validate.validate)
 app.command("plan")(plan.plan)
+app.command("up")(local.up)
+app.command("down")(local.down)
+app.command("status")(local.status)
+app.command("logs")(local.logs)
+app.command("run")(local.run)
+app.add_typer(local.local_app, name="local")
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "K_SERVICE",
     "K_REVISION",
     "K_CONFIGURATION",
+    "CLOUD_RUN_JOB",
 ]
 
 
@@ -154,6 +155,12 @@ K_SERVICE = EnvVar(
 K_REVISION = EnvVar("K_REVISION", "Cloud Run revision name.", scope=Scope.PLATFORM)
 K_CONFIGURATION = EnvVar(
     "K_CONFIGURATION", "Cloud Run configuration name.", scope=Scope.PLATFORM
+)
+CLOUD_RUN_JOB = EnvVar(
+    "CLOUD_RUN_JOB",
+    "Cloud Run job name, set in job executions (db-init, migrate); when set, settings are "
+    "production settings, as in the service, so migrate collects static files for it.",
+    scope=Scope.PLATFORM,
 )
 
 CONTRACT: tuple[EnvVar, ...] = tuple(

@@ -2,7 +2,7 @@
 
 configure() fills the settings a Cloud Run deployment needs from the environment contract.
 A value the project set before the call wins, except for the production safety rules, which
-always apply when K_SERVICE is set (that is, on Cloud Run):
+always apply on Cloud Run (K_SERVICE is set in the service, CLOUD_RUN_JOB in its jobs):
 
 - DEBUG is False, whatever DJANGO_DEBUG or settings.py say;
 - SECRET_KEY comes from the environment (Secret Manager); a key written in the source is refused;
@@ -40,7 +40,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def is_production(environ: Mapping[str, str] = os.environ) -> bool:
-    return bool(environ.get(contract.K_SERVICE.name))
+    """On Cloud Run: in the service (K_SERVICE) or in one of its jobs (CLOUD_RUN_JOB)."""
+    return bool(environ.get(contract.K_SERVICE.name) or environ.get(contract.CLOUD_RUN_JOB.name))
 
 
 def configure(
@@ -237,8 +238,11 @@ def _static_and_media(
                 f"{contract.GS_BUCKET_NAME.name} is not set: media mode api stores files "
                 "in that Cloud Storage bucket."
             )
+        emulated = bool(env.get("STORAGE_EMULATOR_HOST"))  # django-cloudrun up, media api
         default = {
-            "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+            "BACKEND": "django_cloudrun.storage_emulator.EmulatorStorage"
+            if emulated
+            else "storages.backends.gcloud.GoogleCloudStorage",
             "OPTIONS": {
                 "bucket_name": bucket,
                 # Access is granted by IAM on the bucket; objects never get ACLs.
@@ -247,7 +251,7 @@ def _static_and_media(
                 "file_overwrite": False,
                 # On Cloud Run there is no key file: sign URLs through the IAM API with the
                 # service's own credentials. An emulator has no IAM API and signs locally.
-                "iam_sign_blob": not env.get("STORAGE_EMULATOR_HOST"),
+                "iam_sign_blob": not emulated,
             },
         }
     else:

@@ -1,0 +1,238 @@
+"""`up`, `down`, `status`, `logs`, `run` and `local reset|secret`: the local target's commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..config import DEFAULT_PATH, CloudRunConfig
+from ..config.budget import BudgetError
+from ..local import (
+    Layout, LocalError, Options, Probes, Supervisor, detach, ensure_secrets, layout_for,
+    lock_holder, read_state, run_once, stop_running,
+)  # fmt: skip
+from ..local.logfiles import follow, log_paths
+from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, stderr
+from .local_view import UpView, components_table, summary
+
+__all__ = ["down", "local_app", "logs", "reset", "run", "secret", "status", "up"]
+
+DATABASE_URL_ENV = "DJANGO_CLOUDRUN_DATABASE_URL"
+PortOption = Annotated[
+    int, typer.Option("--port", "-p", help="Port of the web service.")
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="Use this PostgreSQL server instead of the embedded one, as its administrator: "
+        "postgresql://ADMIN:PASSWORD@HOST:PORT.",
+        envvar=DATABASE_URL_ENV,
+    ),
+]
+
+local_app = typer.Typer(help="The local target's state: secrets, reset.", no_args_is_help=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """A LocalError as one red line (after a log tail), exit code 1, no traceback of ours."""
+    try:
+        yield
+    except LocalError as error:
+        if error.detail:  # the log's tail first, so the one-line error is what remains in view
+            stderr.print(error.detail, style="dim", markup=False, soft_wrap=True)
+        stderr.print(f"error: {error.message}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except BudgetError as error:
+        stderr.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _project(config_path: Path, env: str | None) -> tuple[Path, CloudRunConfig, Layout]:
+    config = load_or_exit(config_path, env)
+    project = config_path.resolve().parent
+    return project, config, layout_for(project, config)
+
+
+def _need_manage_py(project: Path) -> None:
+    if not (project / "manage.py").exists():
+        raise LocalError(
+            f"no manage.py next to cloudrun.toml in {project}: run in your Django project's "
+            "directory, or pass --config PATH/cloudrun.toml"
+        )
+
+
+def up(
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+    port: PortOption = 8080,
+    database_url: DatabaseUrlOption = None,
+    detach_: Annotated[
+        bool, typer.Option("--detach", "-d", help="Run in the background; stop with `down`.")
+    ] = False,
+    liveness_period: Annotated[
+        float, typer.Option(help="Seconds between liveness probes (Cloud Run's default: 10).")
+    ] = Probes.liveness_period,
+    liveness_failures: Annotated[
+        int, typer.Option(help="Failed liveness probes in a row that restart the web process.")
+    ] = Probes.liveness_failures,
+) -> None:
+    """Run the production topology on this machine: database, jobs, web service, probes."""
+    project, resolved, layout = _project(config, env)
+    with _errors():
+        _need_manage_py(project)
+        if detach_:
+            argv = ["up", "--config", str(config.resolve()), "--port", str(port),
+                    "--liveness-period", str(liveness_period),
+                    "--liveness-failures", str(liveness_failures)]  # fmt: skip
+            argv += ["--env", env] if env else []
+            layout.create()
+            environ = {**os.environ, **({DATABASE_URL_ENV: database_url} if database_url else {})}
+            state = detach(argv, layout, environ)
+            console.print(f"running in the background (pid {state['pid']})")
+            console.print(summary(state))
+            return
+        probes = Probes(liveness_period=liveness_period, liveness_failures=liveness_failures)
+        view = UpView(console)
+        supervisor = Supervisor(project, resolved, Options(port, database_url, probes),
+                                on_change=view.on_change, on_event=view.on_event)  # fmt: skip
+        with view:
+            supervisor.run(on_ready=view.on_ready)
+
+
+def down(config: ConfigOption = DEFAULT_PATH, env: EnvOption = None) -> None:
+    """Stop a running (or detached) `up`, or clean up after one that crashed."""
+    _project_dir, _resolved, layout = _project(config, env)
+    with _errors():
+        console.print(stop_running(layout), markup=False)
+
+
+def status(
+    config: ConfigOption = DEFAULT_PATH, env: EnvOption = None, as_json: JsonOption = False
+) -> None:
+    """Show whether `up` runs, its URLs and each component's state."""
+    _project_dir, _resolved, layout = _project(config, env)
+    running = lock_holder(layout) is not None
+    state = read_state(layout.state) if running else None
+    if as_json:
+        typer.echo(json.dumps({"running": running, **(state or {})}, indent=2))
+        return
+    if state is None:
+        stale = read_state(layout.state)
+        crashed = stale is not None and stale.get("phase") != "stopped"
+        hint = "; clean up with `django-cloudrun down`" if crashed else ""
+        console.print(f"not running{hint}", markup=False)
+        return
+    console.print(f"{state['service']}: {state['phase']} (pid {state['pid']})", markup=False)
+    console.print(summary(state))
+    console.print(components_table(state))
+
+
+def logs(
+    component: Annotated[
+        str | None,
+        typer.Argument(help="web, migrate, db-init, database, media or up; all if omitted."),
+    ] = None,
+    follow_: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="Lines of history per log.")] = 40,
+    raw: Annotated[bool, typer.Option("--raw", help="Print JSON log lines as they are.")] = False,
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+) -> None:
+    """Print the logs of the local components."""
+    _project_dir, _resolved, layout = _project(config, env)
+    with _errors():
+        paths = log_paths(layout, component)
+        prefix = len(paths) > 1
+        width = max(map(len, paths)) if paths else 0
+        try:
+            for name, line in follow(paths, lines, lambda: follow_):
+                text = line if raw else _readable(line)
+                typer.echo(f"{name:<{width}} | {text}" if prefix else text)
+        except KeyboardInterrupt:
+            pass
+
+
+def _readable(line: str) -> str:
+    """A Cloud Logging JSON line as time, severity and message."""
+    if not line.startswith("{"):
+        return line
+    try:
+        entry: dict[str, Any] = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(entry, dict) or "message" not in entry:
+        return line
+    moment = str(entry.get("time", ""))[11:19]
+    return f"{moment} {entry.get('severity', ''):<7} {entry['message']}"
+
+
+def run(
+    args: Annotated[
+        list[str] | None, typer.Argument(help="manage.py arguments, after --, e.g. -- shell")
+    ] = None,
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Run a manage.py command as a one-off job with the service's environment."""
+    if not args:
+        stderr.print(
+            "error: give the manage.py command after --, e.g. `django-cloudrun run -- shell`",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    project, resolved, _layout = _project(config, env)
+    with _errors():
+        _need_manage_py(project)
+        code = run_once(project, resolved, args, database_url=database_url)
+    raise typer.Exit(code)
+
+
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+) -> None:
+    """Delete the local database, secrets, media and logs (.cloudrun/local)."""
+    _project_dir, _resolved, layout = _project(config, env)
+    with _errors():
+        if lock_holder(layout) is not None:
+            raise LocalError("`up` is running: stop it first with `django-cloudrun down`")
+        if not yes:
+            if sys.stdin is None or not sys.stdin.isatty():
+                raise LocalError("no terminal to confirm on: pass --yes to delete the local state")
+            typer.confirm(f"Delete {layout.root} (database, secrets, media, logs)?", abort=True)
+        stop_running(layout)
+        layout.remove()
+        console.print(f"removed {layout.root}", markup=False)
+
+
+def secret(
+    name: Annotated[str, typer.Argument(help="Secret id, e.g. superuser-password.")],
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+) -> None:
+    """Print one local secret (for scripts: the value alone on stdout)."""
+    _project_dir, resolved, layout = _project(config, env)
+    with _errors():
+        layout.create()
+        values = ensure_secrets(layout.secrets, resolved)
+        if name not in values:
+            raise LocalError(f"no local secret {name!r}; secrets: {', '.join(values)}")
+        typer.echo(values[name])
+
+
+local_app.command("reset")(reset)
+local_app.command("secret")(secret)

@@ -1,0 +1,40 @@
+"""The local target: the production topology on this machine, without Docker.
+
+The same container runtime, environment contract, jobs (in the same order) and probes as on
+Cloud Run: an embedded PostgreSQL whose socket plays /cloudsql/<connection>, generated
+secrets, media in a directory (fuse) or a GCS emulator (api), and a supervisor with Cloud
+Run's probe semantics. Deploy-side: it needs the `deploy` extra (pydantic), never Rich.
+
+Modules: layout (where files live), account (who runs PostgreSQL), postgres (the cluster),
+database (embedded or --database-url), secrets, media, environment (each process's
+variables, from config.topology), processes, probes, supervisor (`up`), state (lock, state
+file, detach, down), oneoff (`run`).
+"""
+
+from __future__ import annotations
+
+from .errors import LocalError
+from .layout import Layout, connection_name, layout_for
+from .oneoff import run_once
+from .probes import Probes
+from .secrets import ensure_secrets, read_secrets
+from .state import detach, lock_holder, read_state, stop_running
+from .supervisor import COMPONENTS, Options, Supervisor
+
+__all__ = [
+    "COMPONENTS",
+    "Layout",
+    "LocalError",
+    "Options",
+    "Probes",
+    "Supervisor",
+    "connection_name",
+    "detach",
+    "ensure_secrets",
+    "layout_for",
+    "lock_holder",
+    "read_secrets",
+    "read_state",
+    "run_once",
+    "stop_running",
+]

@@ -1,0 +1,127 @@
+"""Media on this machine: a directory for media.mode fuse, a GCS emulator for mode api.
+
+fuse: Cloud Run mounts the bucket at mount_path; locally a persistent directory
+(.cloudrun/local/media) plays the mount, and MEDIA_ROOT points at it.
+api: django-storages talks to a local Cloud Storage emulator (pip gcp-storage-emulator)
+keeping its objects under .cloudrun/local/storage, with the bucket created and
+STORAGE_EMULATOR_HOST set. Signed URLs need a key to sign with; a throwaway service-account
+key, generated once, plays the service's identity (the emulator does not check signatures).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import contract
+from ..config import CloudRunConfig
+from .errors import LocalError
+from .layout import Layout
+from .processes import Proc, spawn, tail
+
+__all__ = ["Media", "bucket_name", "free_port", "prepare_media"]
+
+EMULATOR_HINT = "media.mode api needs the GCS emulator: pip install 'django-cloudrun[local]'"
+READY_TIMEOUT = 20.0
+
+
+@dataclass
+class Media:
+    bucket: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # local values of contract names
+    extra: dict[str, str] = field(default_factory=dict)  # emulator settings
+    proc: Proc | None = None
+    directory: str = ""
+
+    def describe(self, config: CloudRunConfig) -> str:
+        if config.media.mode == "fuse":
+            return f"{self.directory} (plays {config.media.mount_path})"
+        return f"bucket {self.bucket} on {self.extra.get('STORAGE_EMULATOR_HOST', '')}"
+
+
+def bucket_name(config: CloudRunConfig) -> str:
+    return f"{config.tenant_deployment_id}-{config.media.bucket_suffix}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_media(layout: Layout, config: CloudRunConfig, *, start: bool = True) -> Media:
+    """The media directory (fuse), or the emulator started with the bucket in it (api)."""
+    if config.media.mode == "fuse":
+        layout.media.mkdir(parents=True, exist_ok=True)
+        directory = str(layout.media)
+        return Media(values={contract.MEDIA_ROOT.name: directory}, directory=directory)
+    if importlib.util.find_spec("gcp_storage_emulator") is None:
+        raise LocalError(EMULATOR_HINT)
+    bucket = bucket_name(config)
+    media = Media(bucket=bucket, extra={"GOOGLE_APPLICATION_CREDENTIALS": str(_signer(layout))})
+    if start:
+        port = free_port()
+        media.proc = _start_emulator(layout, port, bucket)
+        media.extra["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
+    return media
+
+
+def _start_emulator(layout: Layout, port: int, bucket: str) -> Proc:
+    layout.storage.mkdir(parents=True, exist_ok=True)
+    argv = [
+        sys.executable, "-m", "gcp_storage_emulator", "--data-dir", str(layout.storage),
+        "start", "--host", "127.0.0.1", "--port", str(port), "--default-bucket", bucket, "-q",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR")}
+    proc = spawn("storage", argv, env=env, cwd=layout.root, log_path=layout.log("storage"))
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if not proc.running():
+            raise LocalError(
+                f"the GCS emulator exited with code {proc.returncode}; see {proc.log_path}",
+                tail(proc.log_path),
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.stop(5)
+    raise LocalError(f"the GCS emulator did not answer within {READY_TIMEOUT:.0f} s")
+
+
+def _signer(layout: Layout) -> Path:
+    """A service-account key file made here, so signed URLs can be signed offline."""
+    path = layout.storage / "signer.json"
+    if path.exists():
+        return path
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "local",
+        "private_key_id": "local",
+        "private_key": pem,
+        "client_email": "django-cloudrun-local@local.iam.gserviceaccount.com",
+        "client_id": "0",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(info, handle)
+    return path

@@ -1,0 +1,77 @@
+"""`run -- <manage.py args>`: a one-off job with the service's environment, like a Cloud Run job.
+
+It uses the running `up`'s database (and GCS emulator); when nothing runs it starts them for
+the duration of the command and stops them afterwards. The command gets the terminal, so
+`run -- shell` or `run -- createsuperuser` are interactive.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import CloudRunConfig
+from ..config.topology import SERVICE_SCOPES
+from .database import open_database
+from .environment import job_platform, target_for
+from .layout import layout_for
+from .media import prepare_media
+from .processes import Proc
+from .secrets import ensure_secrets
+from .state import lock_holder, read_state
+
+__all__ = ["run_once", "ONE_OFF_JOB"]
+
+ONE_OFF_JOB = "run"
+STOP_GRACE = 10.0
+
+
+def run_once(
+    project: Path,
+    config: CloudRunConfig,
+    args: Sequence[str],
+    *,
+    port: int = 8080,
+    database_url: str | None = None,
+) -> int:
+    """Run ``manage.py args``; its exit code."""
+    layout = layout_for(project, config)
+    layout.create()
+    secrets = ensure_secrets(layout.secrets, config)
+    state = read_state(layout.state) if lock_holder(layout) else None
+    started: list[Proc] = []
+    try:
+        database = open_database(layout, config, secrets, database_url, reuse=True)
+        started += [database.proc] if database.proc else []
+        emulator = (state or {}).get("emulator", "")
+        media = prepare_media(layout, config, start=not emulator)
+        if emulator:
+            media.extra["STORAGE_EMULATOR_HOST"] = emulator
+        started += [media.proc] if media.proc else []
+        port = int((state or {}).get("port", port))
+        target = target_for(config, port, database, media, secrets)
+        env = target.environment(SERVICE_SCOPES, job_platform(config, ONE_OFF_JOB))
+        return _run_attached([sys.executable, "manage.py", *args], env, project)
+    finally:
+        for proc in reversed(started):
+            proc.stop(STOP_GRACE * 3 if proc.name == "postgres" else STOP_GRACE)
+
+
+def _run_attached(argv: list[str], env: dict[str, str], cwd: Path) -> int:
+    child = subprocess.Popen(argv, env=env, cwd=cwd)
+
+    def forward(signum: int, _frame: Any) -> None:
+        child.send_signal(signum)
+
+    # Ctrl-C reaches the command itself (same terminal process group); SIGTERM is passed on.
+    previous = {sig: signal.signal(sig, handler) for sig, handler in
+                ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, forward))}  # fmt: skip
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,68 @@
+"""Local secrets: generated once into .cloudrun/local/secrets (mode 0600), never printed.
+
+The file holds one ``id=value`` line per secret: the generated ones by the ids the cloud
+uses (topology.SECRETS: db-password, secret-key, superuser-password, db-admin-password) and
+the project's secret_environment_variables by their secret ids. A project secret gets a
+random placeholder the first time; edit the file to give it a real local value.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random
+import string
+from pathlib import Path
+
+from ..config import CloudRunConfig
+from ..config.topology import SECRETS
+from .errors import LocalError
+
+__all__ = ["ensure_secrets", "read_secrets", "PLACEHOLDER_LENGTH"]
+
+ALPHABET = string.ascii_letters + string.digits
+PLACEHOLDER_LENGTH = 32
+
+
+def _generate(length: int) -> str:
+    return "".join(random.choice(ALPHABET) for _ in range(length))
+
+
+def read_secrets(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.lstrip().startswith("#"):
+            values[key.strip()] = value
+    return values
+
+
+def ensure_secrets(path: Path, config: CloudRunConfig) -> dict[str, str]:
+    """Every secret the configuration needs, generating (and keeping) the missing ones."""
+    values = read_secrets(path)
+    wanted = {ref.key: ref.length for ref in SECRETS}
+    wanted.update(dict.fromkeys(config.secret_environment_variables.values(), PLACEHOLDER_LENGTH))
+    missing = {key: _generate(length) for key, length in wanted.items() if key not in values}
+    if missing or not path.exists():
+        values.update(missing)
+        _write(path, values)
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return values
+
+
+def _write(path: Path, values: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    lines = ["# Local secrets of django-cloudrun up; keep this file private."]
+    lines += [f"{key}={value}" for key, value in values.items()]
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise LocalError(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,287 @@
+"""`up`: the production topology on this machine, supervised like Cloud Run supervises it.
+
+Start, in order: the database, media, the jobs of config.topology.JOBS (each a separate
+process with its own environment; a failing job stops everything), then the web service
+(`manage.py cloudrun_serve`), which is "ready" only once its startup probe passes. While
+running, the liveness probe restarts a web process that stops answering, and a web process
+that exits is started again. On SIGTERM or Ctrl-C everything stops in reverse order:
+SIGTERM, a grace period, SIGKILL; no process is left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import CloudRunConfig
+from ..config.topology import JOBS, Job
+from .database import open_database
+from .environment import Target, target_for
+from .errors import LocalError
+from .layout import layout_for
+from .media import prepare_media
+from .probes import LIVENESS_PATH, STARTUP_PATH, Probes, probe
+from .processes import Proc, check_port_free, spawn, start_time, tail
+from .secrets import ensure_secrets
+from .state import UpLock, write_state
+
+__all__ = ["COMPONENTS", "Component", "Options", "Supervisor"]
+
+COMPONENTS = ("database", "media", *(job.name for job in JOBS), "web")
+MAX_BACKOFF = 30.0
+
+
+class Stopping(Exception):
+    """A stop was requested (signal) while starting."""
+
+
+@dataclass
+class Options:
+    port: int = 8080
+    database_url: str | None = None
+    probes: Probes = field(default_factory=Probes)
+
+
+@dataclass
+class Component:
+    name: str
+    state: str = "waiting"
+    detail: str = ""
+    proc: Proc | None = None
+    restarts: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        pid = self.proc.pid if self.proc and self.proc.running() else None
+        return {
+            "name": self.name, "state": self.state, "detail": self.detail, "pid": pid,
+            "start_time": start_time(pid) if pid else None, "restarts": self.restarts,
+            "stop_signal": int(self.proc.stop_signal) if self.proc else int(signal.SIGTERM),
+        }  # fmt: skip
+
+
+class Supervisor:
+    def __init__(
+        self,
+        project: Path,
+        config: CloudRunConfig,
+        options: Options,
+        on_change: Callable[[dict[str, Any]], None] = lambda _: None,
+        on_event: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.config, self.options = config, options
+        self.layout = layout_for(project, config)
+        self.components = {name: Component(name) for name in COMPONENTS}
+        self.on_change, self.on_event = on_change, on_event
+        self.phase = "starting"
+        self.stop_requested = 0
+        self.signal_name = ""
+        self.emulator = ""  # STORAGE_EMULATOR_HOST in media mode api, for `run`
+        self.lock = UpLock(self.layout.lock)
+        self.target: Target | None = None
+
+    # -- signals, state ---------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._request_stop)
+
+    def _request_stop(self, signum: int, _frame: Any) -> None:
+        self.stop_requested += 1
+        self.signal_name = signal.Signals(signum).name
+
+    def run(self, on_ready: Callable[[dict[str, Any]], None] = lambda _: None) -> None:
+        """Start, watch until SIGTERM/SIGINT/SIGHUP, stop; a LocalError comes after the stop."""
+        self.install_signal_handlers()
+        try:
+            self.start()
+            on_ready(self.snapshot())
+            self.watch()
+        except Stopping:
+            pass
+        finally:
+            self.stop()
+
+    def _check(self) -> None:
+        if self.stop_requested:
+            raise Stopping
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._check()
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.options.port}/"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(), "phase": self.phase, "url": self.url,
+            "admin_url": self.url + "admin/", "port": self.options.port,
+            "project": str(self.layout.project), "service": self.config.service_name,
+            "superuser": self.config.superuser.username, "emulator": self.emulator,
+            "components": {name: c.as_dict() for name, c in self.components.items()},
+        }  # fmt: skip
+
+    def _set(self, name: str, state: str, detail: str = "") -> None:
+        component = self.components[name]
+        component.state, component.detail = state, detail
+        self._publish()
+
+    def _publish(self) -> None:
+        snapshot = self.snapshot()
+        write_state(self.layout.state, snapshot)
+        self.on_change(snapshot)
+
+    # -- start ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.layout.create()
+        self.lock.acquire()
+        check_port_free(self.options.port)
+        secrets = ensure_secrets(self.layout.secrets, self.config)
+        self._set("database", "starting")
+        database = open_database(self.layout, self.config, secrets, self.options.database_url)
+        self.components["database"].proc = database.proc
+        self._set("database", "running", database.description)
+        self._check()
+        self._set("media", "starting")
+        media = prepare_media(self.layout, self.config)
+        self.components["media"].proc = media.proc
+        self.emulator = media.extra.get("STORAGE_EMULATOR_HOST", "")
+        self._set("media", "running", media.describe(self.config))
+        self.target = target_for(self.config, self.options.port, database, media, secrets)
+        for job in JOBS:
+            self._run_job(job)
+        self._start_web()
+        self.phase = "ready"
+        self._publish()
+
+    def _run_job(self, job: Job) -> None:
+        assert self.target is not None
+        self._set(job.name, "running")
+        proc = self._spawn(job.name, job.command, self.target.job(job))
+        self.components[job.name].proc = proc
+        while proc.running():
+            self._sleep(0.05)
+        if proc.returncode != 0:
+            self._set(job.name, "failed", f"exit code {proc.returncode}")
+            raise LocalError(
+                f"job {job.name} failed with exit code {proc.returncode}; "
+                f"its log: {proc.log_path}",
+                tail(proc.log_path),
+            )
+        self._set(job.name, "done")
+
+    def _spawn(
+        self, name: str, command: tuple[str, ...], env: dict[str, str], append: bool = False
+    ) -> Proc:
+        argv = [sys.executable, "manage.py", *command]
+        return spawn(name, argv, env=env, cwd=self.layout.project,
+                     log_path=self.layout.log(name), append=append)  # fmt: skip
+
+    def _start_web(self, append: bool = False) -> None:
+        assert self.target is not None
+        web = self.components["web"]
+        self._set("web", "starting", "waiting for the startup probe " + STARTUP_PATH)
+        environment = self.target.service(self.options.port)
+        web.proc = self._spawn("web", ("cloudrun_serve",), environment, append)
+        probes = self.options.probes
+        deadline = time.monotonic() + probes.startup_timeout
+        while not probe(self.options.port, STARTUP_PATH, probes.liveness_timeout):
+            if not web.proc.running():
+                self._set("web", "failed", f"exit code {web.proc.returncode}")
+                raise LocalError(
+                    f"web exited with code {web.proc.returncode} before its startup probe "
+                    f"passed; its log: {web.proc.log_path}",
+                    tail(web.proc.log_path),
+                )
+            if time.monotonic() > deadline:
+                web.proc.stop(probes.grace)
+                self._set("web", "failed", "startup probe timed out")
+                raise LocalError(
+                    f"web: startup probe {STARTUP_PATH} did not pass within "
+                    f"{probes.startup_timeout:.0f} s; its log: {web.proc.log_path}",
+                    tail(web.proc.log_path),
+                )
+            self._sleep(probes.startup_interval)
+        self._set("web", "ready", self.url)
+
+    # -- watch ------------------------------------------------------------------------------
+
+    def watch(self) -> None:
+        """Until a stop is requested: liveness probes, restarts, dependencies alive."""
+        probes = self.options.probes
+        failures, backoff = 0, 1.0
+        next_probe = time.monotonic() + probes.liveness_period
+        while not self.stop_requested:
+            for name in ("database", "media"):
+                proc = self.components[name].proc
+                if proc is not None and not proc.running():
+                    self._set(name, "failed", f"exit code {proc.returncode}")
+                    raise LocalError(
+                        f"{name} exited unexpectedly with code {proc.returncode}; its log: "
+                        f"{proc.log_path}", tail(proc.log_path)
+                    )
+            web = self.components["web"]
+            reason = ""
+            if web.proc is not None and not web.proc.running():
+                reason = f"exited with code {web.proc.returncode}"
+            elif time.monotonic() >= next_probe:
+                next_probe = time.monotonic() + probes.liveness_period
+                alive = probe(self.options.port, LIVENESS_PATH, probes.liveness_timeout)
+                failures = 0 if alive else failures + 1
+                if failures >= probes.liveness_failures:
+                    reason = f"liveness probe {LIVENESS_PATH} failed {failures} times in a row"
+            if reason:
+                failures = 0
+                backoff = self._restart_web(reason, backoff)
+                next_probe = time.monotonic() + probes.liveness_period
+            else:
+                time.sleep(0.1)
+
+    def _restart_web(self, reason: str, backoff: float) -> float:
+        web = self.components["web"]
+        web.restarts += 1
+        self.on_event(f"web: {reason}; restarting (restart {web.restarts})")
+        self._set("web", "restarting", reason)
+        if web.proc is not None:
+            web.proc.stop(self.options.probes.grace)
+        try:
+            self._start_web(append=True)
+        except LocalError as error:
+            self.on_event(f"web: restart failed ({error}); next try in {backoff:.0f} s")
+            self._sleep(backoff)
+            return min(MAX_BACKOFF, backoff * 2)
+        self.on_event(f"web: ready again after restart {web.restarts}")
+        return 1.0
+
+    # -- stop -------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Everything, in reverse order of start; SIGKILL after the grace period."""
+        if self.lock.handle is None:
+            return  # another `up` owns this project's processes
+        self.phase = "stopping"
+        if self.signal_name:
+            self.on_event(f"{self.signal_name}: stopping everything in reverse order")
+        grace = 1.0 if self.stop_requested > 1 else self.options.probes.grace
+        for name in reversed(COMPONENTS):
+            component = self.components[name]
+            if component.proc is not None and component.proc.running():
+                self._set(name, "stopping")
+                # PostgreSQL's fast shutdown may take longer than a web server's.
+                component.proc.stop(grace * 3 if name == "database" else grace)
+                self._set(name, "stopped")
+            elif component.state in ("running", "ready", "starting"):
+                self._set(name, "stopped")
+        self.phase = "stopped"
+        self._publish()
+        self.lock.release()

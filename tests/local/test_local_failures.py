@@ -1,0 +1,67 @@
+"""`up` that cannot finish starting: a clear message, the job's log, and no process left."""
+
+from __future__ import annotations
+
+import pytest
+
+from served import free_port
+from upstack import cli, copy_example, leftovers, remove_copy
+
+FAILING_MIGRATION = '''
+from django.db import migrations
+
+
+def fail(apps, schema_editor):
+    raise RuntimeError("this migration fails on purpose")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("catalog", "0001_initial")]
+    operations = [migrations.RunPython(fail)]
+'''
+
+
+@pytest.fixture
+def project():
+    path = copy_example()
+    yield path
+    remove_copy(path)
+
+
+def test_failing_migration_stops_up_with_job_name_exit_code_and_log_tail(project):
+    (project / "catalog/migrations/0002_fail.py").write_text(FAILING_MIGRATION)
+    result = cli(project, "up", "--port", str(free_port()))
+    assert result.returncode == 1
+    *log_tail, last = result.stderr.strip().splitlines()
+    assert last.startswith("error: job migrate failed with exit code 1; its log: ")
+    assert last.endswith(".cloudrun/local/logs/migrate.log")
+    assert "RuntimeError: this migration fails on purpose" in log_tail
+    assert not leftovers(project)
+    status = cli(project, "status")
+    assert status.stdout.strip() == "not running"
+
+
+def test_busy_port_is_refused_before_anything_starts(project):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        result = cli(project, "up", "--port", str(busy.getsockname()[1]))
+    assert result.returncode == 1
+    assert "is already in use: pass --port" in result.stderr
+    assert not leftovers(project)
+
+
+def test_database_url_with_another_scheme_is_refused_with_the_expected_form(project):
+    result = cli(project, "up", "--database-url", "mysql://root@localhost/x")
+    assert result.returncode == 1
+    assert "postgresql://ADMIN:PASSWORD@HOST:PORT" in result.stderr
+    assert not leftovers(project)
+
+
+def test_directory_without_manage_py_is_refused(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text('project_id = "example-project"\n')
+    result = cli(tmp_path, "up")
+    assert result.returncode == 1
+    assert "no manage.py next to cloudrun.toml" in result.stderr
