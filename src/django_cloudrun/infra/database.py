@@ -14,6 +14,7 @@ import pulumi
 from pulumi_gcp import sql
 
 from ..config import CloudRunConfig, ConfigError
+from ..config.names import instance_name
 from .network import network_id
 
 __all__ = [
@@ -30,10 +31,6 @@ ADMIN_USER = "postgres"
 # Write-ahead logs for point-in-time recovery are kept at most 7 days on Cloud SQL Enterprise.
 PITR_LOG_DAYS_MAX = 7
 _Retention = sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs
-
-
-def instance_name(service: str) -> str:
-    return f"{service}-db"
 
 
 def backup_start_time(schedule: str) -> str:

@@ -16,7 +16,7 @@ from pulumi_gcp import (
     storage,
 )
 
-from .naming import account_id
+from ..config.names import account_id
 
 __all__ = [
     "ACCOUNT_USER",

@@ -18,7 +18,7 @@ import pulumi
 from pulumi_gcp import cloudrunv2
 
 from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, JobSpec, SecretEnv, Volume
-from .naming import digest, fit
+from ..config.names import EXECUTION_NAME_MAX, TOKEN_LENGTH, digest, job_name
 from .network import job_vpc_access
 from .service import EXECUTION_ENVIRONMENTS
 
@@ -32,14 +32,7 @@ __all__ = [
 ]
 
 # The provider names an execution JOB-TOKEN and requires len(job) + len(token) < 63.
-EXECUTION_NAME_MAX = 62
-TOKEN_LENGTH = 12
 _SecretKeyRef = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
-
-
-def job_name(service: str, job: str) -> str:
-    """The job's name in Cloud Run, short enough to leave room for the token."""
-    return fit(f"{service}-{job}", EXECUTION_NAME_MAX - TOKEN_LENGTH)
 
 
 def execution_token(

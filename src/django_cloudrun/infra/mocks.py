@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from .naming import digest
+from ..config.names import digest
 
 __all__ = ["MOCK_PROJECT_NUMBER", "Key", "OfflineMocks", "Recorder"]
 

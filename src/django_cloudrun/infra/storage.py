@@ -12,7 +12,7 @@ from pulumi_gcp import storage
 
 from ..config import CloudRunConfig
 from .args import GcsVolume
-from .naming import bucket_name
+from ..config.names import bucket_name
 
 __all__ = ["CONTAINER_GID", "CONTAINER_UID", "FUSE_MOUNT_OPTIONS", "media_bucket", "media_volume"]
 

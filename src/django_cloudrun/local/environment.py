@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import contract
-from ..config import CloudRunConfig
+from ..config import CloudRunConfig, names
 from ..config.topology import SERVICE_SCOPES, Job, Placement, plain_environment, secret_environment
 from ..contract import Scope
 from .database import Database
@@ -70,9 +70,9 @@ def service_platform(config: CloudRunConfig, port: int) -> dict[str, str]:
 
 def job_platform(config: CloudRunConfig, job: str) -> dict[str, str]:
     """What Cloud Run sets in a job's container."""
-    name = f"{config.service_name}-{job}"
+    name = names.job_name(config.service_name, job)
     return {
-        "CLOUD_RUN_JOB": name,
+        contract.CLOUD_RUN_JOB.name: name,
         "CLOUD_RUN_EXECUTION": f"{name}-{REVISION_SUFFIX}",
         "CLOUD_RUN_TASK_INDEX": "0",
         "CLOUD_RUN_TASK_ATTEMPT": "0",

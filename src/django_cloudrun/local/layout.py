@@ -9,19 +9,21 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import CloudRunConfig
+from ..config import CloudRunConfig, names
 from .errors import LocalError
 
 __all__ = ["Layout", "connection_name", "layout_for"]
 
 # sun_path holds 108 bytes, the terminating NUL included.
 MAX_SOCKET_PATH = 107
+# Stands in for the project id of a config that has none yet.
+LOCAL_PROJECT = "local"
 SOCKET_FILE = ".s.PGSQL.5432"
 
 
 def connection_name(config: CloudRunConfig) -> str:
     """PROJECT:REGION:INSTANCE, as Cloud SQL names the instance the service connects to."""
-    return f"{config.project_id or 'local'}:{config.region}:{config.service_name}-db"
+    return names.connection_name(config.project_id or LOCAL_PROJECT, config.region, config.service_name)
 
 
 @dataclass(frozen=True)

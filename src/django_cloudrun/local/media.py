@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import contract
-from ..config import CloudRunConfig
+from ..config import CloudRunConfig, names
 from .errors import LocalError
-from .layout import Layout
+from .layout import LOCAL_PROJECT, Layout
 from .processes import Proc, spawn, tail
 
 __all__ = ["Media", "bucket_name", "free_port", "prepare_media"]
@@ -47,7 +47,10 @@ class Media:
 
 
 def bucket_name(config: CloudRunConfig) -> str:
-    return f"{config.tenant_deployment_id}-{config.media.bucket_suffix}"
+    """The bucket's name as the cloud would have it."""
+    return names.bucket_name(
+        config.project_id or LOCAL_PROJECT, config.service_name, config.media.bucket_suffix
+    )
 
 
 def free_port() -> int:

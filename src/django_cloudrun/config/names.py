@@ -1,4 +1,7 @@
-"""Names of cloud resources: derived from the service name, shortened to each API's limit.
+"""Names of cloud resources, derived from the service name and shortened to each API's limit.
+
+Both targets use them: the cloud creates resources with these names, and the local target
+names its stand-ins the same way (the socket directory, the bucket, the job processes).
 
 A name that is too long keeps its beginning and ends in a short hash of the whole, so two
 long names that share a beginning still differ.
@@ -11,14 +14,22 @@ import hashlib
 __all__ = [
     "ACCOUNT_ID_MAX",
     "BUCKET_NAME_MAX",
+    "EXECUTION_NAME_MAX",
+    "TOKEN_LENGTH",
     "account_id",
     "bucket_name",
+    "connection_name",
     "digest",
     "fit",
+    "instance_name",
+    "job_name",
 ]
 
 ACCOUNT_ID_MAX = 30  # service account ids: 6-30 characters
 BUCKET_NAME_MAX = 63
+# A job's execution is named after the job and its run_execution_token.
+EXECUTION_NAME_MAX = 62
+TOKEN_LENGTH = 12
 _HASH = 6
 
 
@@ -42,3 +53,18 @@ def account_id(service: str, role: str) -> str:
 def bucket_name(project: str, service: str, suffix: str) -> str:
     """Bucket names are global: the project id makes ours unique across projects."""
     return fit(f"{project}-{service}-{suffix}", BUCKET_NAME_MAX)
+
+
+def instance_name(service: str) -> str:
+    """The Cloud SQL instance."""
+    return f"{service}-db"
+
+
+def connection_name(project: str, region: str, service: str) -> str:
+    """PROJECT:REGION:INSTANCE, which names the socket directory under /cloudsql."""
+    return f"{project}:{region}:{instance_name(service)}"
+
+
+def job_name(service: str, job: str) -> str:
+    """The job's name in Cloud Run, short enough to leave room for the execution token."""
+    return fit(f"{service}-{job}", EXECUTION_NAME_MAX - TOKEN_LENGTH)
