@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import local, plan, validate
+from .commands import init, local, plan, validate
 
 __all__ = ["app", "main"]
 
@@ -38,6 +38,7 @@ def _root(
     """Production Django on Google Cloud Run, and the same topology on this machine."""
 
 
+app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("plan")(plan.plan)
 app.command("up")(local.up)

@@ -21,6 +21,7 @@ __all__ = [
     "connection_name",
     "digest",
     "fit",
+    "image_repository",
     "instance_name",
     "job_name",
 ]
@@ -68,3 +69,8 @@ def connection_name(project: str, region: str, service: str) -> str:
 def job_name(service: str, job: str) -> str:
     """The job's name in Cloud Run, short enough to leave room for the execution token."""
     return fit(f"{service}-{job}", EXECUTION_NAME_MAX - TOKEN_LENGTH)
+
+
+def image_repository(region: str, project: str, service: str, app: str) -> str:
+    """Where images are pushed: REGION-docker.pkg.dev/PROJECT/SERVICE/APP."""
+    return f"{region}-docker.pkg.dev/{project}/{service}/{app}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_gcp import artifactregistry, cloudbuild, cloudrunv2, serviceaccount
 
-from ..config import CloudRunConfig
+from ..config import CloudRunConfig, names
 from .identity import (
     ACCOUNT_USER,
     ARTIFACT_WRITER,
@@ -32,8 +32,7 @@ BUILD_FILE = "cloudbuild.yaml"
 
 
 def image_repository(config: CloudRunConfig, project: str) -> str:
-    """Where images are pushed: REGION-docker.pkg.dev/PROJECT/SERVICE/APP."""
-    return f"{config.region}-docker.pkg.dev/{project}/{config.service_name}/{config.app_name}"
+    return names.image_repository(config.region, project, config.service_name, config.app_name)
 
 
 def default_image(config: CloudRunConfig, project: str) -> str:

@@ -1,0 +1,213 @@
+"""Project shapes for the init tests, made for real, and a runner for the Dockerfile's steps.
+
+Each shape starts from `django-admin startproject`, then takes the layout a real project of
+that kind has. Lock files that init only detects (Poetry's, Pipenv's, uv's for the shape
+tests) are minimal stand-ins: init never reads their contents, and the build tests make a
+real uv.lock with uv itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+SCRIPT = BIN / "django-cloudrun"
+DJANGO_ADMIN = BIN / "django-admin"
+REPO = Path(__file__).resolve().parents[2]
+HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
+# Variables that would leak this machine's choices into init or the builds.
+_SCRUBBED = ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "DJANGO_SETTINGS_MODULE",
+             "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DJANGO_CLOUDRUN_CONFIG")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    return {**env, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb", **extra}
+
+
+def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=300, env=clean_env(**extra),
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The console script, as a user runs it (no terminal on stdin)."""
+    return run([str(SCRIPT), *args], cwd)
+
+
+def git(root: Path, *args: str) -> str:
+    result = run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
+                  "-c", "commit.gpgsign=false", *args], root)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def commit_all(root: Path) -> None:
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "project", "--allow-empty")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def startproject(root: Path, name: str = "mysite") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    result = run([str(DJANGO_ADMIN), "startproject", name, str(root)], root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def fresh(root: Path) -> Path:
+    return startproject(root)
+
+
+def settings_package(root: Path) -> Path:
+    """settings/base.py + settings/production.py, manage.py on production, split requirements."""
+    startproject(root)
+    single = root / "mysite" / "settings.py"
+    package = root / "mysite" / "settings"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(
+        single.read_text().replace(".resolve().parent.parent", ".resolve().parent.parent.parent")
+    )
+    (package / "production.py").write_text(
+        '"""Production settings."""\n\nfrom .base import *  # noqa: F403\n\nDEBUG = False\n'
+    )
+    single.unlink()
+    manage = root / "manage.py"
+    manage.write_text(manage.read_text().replace("mysite.settings", "mysite.settings.production"))
+    (root / "requirements").mkdir()
+    (root / "requirements" / "base.txt").write_text("Django>=5.2,<5.3\n")
+    (root / "requirements" / "production.txt").write_text("-r base.txt\ngunicorn\n")
+    (root / ".python-version").write_text("3.12\n")
+    return root
+
+
+def poetry(root: Path) -> Path:
+    startproject(root)
+    (root / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "mysite"\nversion = "0.1.0"\ndescription = ""\n'
+        'authors = ["Test <test@example.com>"]\npackage-mode = false\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.13"\nDjango = "^5.2"\n\n'
+        '[build-system]\nrequires = ["poetry-core>=2.0"]\n'
+        'build-backend = "poetry.core.masonry.api"\n'
+    )
+    (root / "poetry.lock").write_text('package = []\n\n[metadata]\nlock-version = "2.1"\n')
+    return root
+
+
+def uv_project(root: Path) -> Path:
+    startproject(root, "shop")
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = [\n    "Django>=5.2,<5.3",\n]\n\n[tool.uv]\npackage = false\n'
+    )
+    (root / "uv.lock").write_text("version = 1\n")
+    return root
+
+
+def pipenv(root: Path) -> Path:
+    startproject(root)
+    (root / "Pipfile").write_text(
+        '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n\n'
+        '[packages]\ndjango = ">=5.2,<5.3"\n\n[dev-packages]\n\n'
+        '[requires]\npython_version = "3.13"\n'
+    )
+    (root / "Pipfile.lock").write_text('{"_meta": {}, "default": {}, "develop": {}}\n')
+    return root
+
+
+SHAPES: dict[str, Callable[[Path], Path]] = {
+    "fresh": fresh,
+    "settings-package": settings_package,
+    "poetry": poetry,
+    "uv": uv_project,
+    "pipenv": pipenv,
+}
+
+
+def instructions(dockerfile: str) -> list[tuple[str, str, str]]:
+    """(stage, KEYWORD, arguments) for each instruction; continuations joined, comments gone."""
+    found, stage, current = [], "", ""
+    for line in dockerfile.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        current += line[:-1] + " " if line.endswith("\\") else line
+        if line.endswith("\\"):
+            continue
+        if current.strip():
+            keyword, _, rest = current.strip().partition(" ")
+            if keyword == "FROM":
+                stage = rest.split(" AS ")[1].strip() if " AS " in rest else "runtime"
+            found.append((stage, keyword, " ".join(rest.split())))
+        current = ""
+    return found
+
+
+# They would change this machine's accounts and files: the image's, never the host's.
+HOST_CHANGING = ("groupadd", "useradd", "chown")
+
+
+def run_stage(dockerfile: str, stage: str, *, source: Path, image_python: Path, work: Path,
+              **env: str) -> dict[str, str]:
+    """Run one stage's ENV, WORKDIR, COPY and RUN instructions on this machine.
+
+    `image_python` is a virtual environment standing for the image's own Python (/usr/local);
+    /opt/venv and /app become directories under `work`; RUN steps run with sh, less their
+    parts (between &&) that manage accounts or owners. Returns the environment.
+    """
+    paths = {"/opt/venv": str(work / "venv"), "/app": str(work / "app")}
+
+    def local(text: str) -> str:
+        for image_path, here in paths.items():
+            text = text.replace(image_path, here)
+        return text
+
+    environ = clean_env(PATH=f"{image_python}/bin:{os.environ['PATH']}", **env)
+    work.mkdir(parents=True, exist_ok=True)
+    cwd = work
+    for where, keyword, args in instructions(dockerfile):
+        if where != stage:
+            continue
+        args = local(args)
+        if keyword == "ENV":
+            for pair in shlex.split(args):
+                name, _, value = pair.partition("=")
+                environ[name] = value.replace("$PATH", environ["PATH"])
+        elif keyword == "WORKDIR":
+            cwd = Path(args)
+            cwd.mkdir(parents=True, exist_ok=True)
+        elif keyword == "COPY" and not args.startswith("--from"):
+            *names, destination = args.split()
+            for name in names:
+                target = cwd / destination / Path(name).name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if (source / name).is_dir():
+                    shutil.copytree(source / name, target, dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns(".git", ".venv"))
+                else:
+                    shutil.copy2(source / name, target)
+        elif keyword == "RUN":
+            parts = [p for p in args.split(" && ") if p.split()[0] not in HOST_CHANGING]
+            if not parts:
+                continue
+            result = subprocess.run(["sh", "-c", " && ".join(parts)], cwd=cwd, env=environ,
+                                    capture_output=True, text=True, timeout=600)
+            assert result.returncode == 0, f"RUN {args}\n{result.stdout}\n{result.stderr}"
+    return environ
