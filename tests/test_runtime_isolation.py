@@ -10,7 +10,7 @@ import sys
 import django_cloudrun
 from pg import EXAMPLE, REPO
 
-DEPLOY_TIME = ("config", "infra", "local", "scaffold", "cli", "commands")
+DEPLOY_TIME = ("config", "infra", "cloud", "local", "scaffold", "cli", "commands")
 FORBIDDEN = ("pulumi", "pulumi_gcp", "pulumi_random", "typer", "rich", "pydantic")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import init, local, plan, validate
+from .commands import deploy, destroy, doctor, init, local, plan, validate
 
 __all__ = ["app", "main"]
 
@@ -41,6 +41,9 @@ def _root(
 app.command("init")(init.init)
 app.command("validate")(validate.validate)
 app.command("plan")(plan.plan)
+app.command("doctor")(doctor.doctor)
+app.command("deploy")(deploy.deploy)
+app.command("destroy")(destroy.destroy)
 app.command("up")(local.up)
 app.command("down")(local.down)
 app.command("status")(local.status)

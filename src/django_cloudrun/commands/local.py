@@ -19,6 +19,8 @@ from ..local import (
     lock_holder, read_state, run_once, stop_running,
 )  # fmt: skip
 from ..local.logfiles import follow, log_paths
+from . import cloud_ops
+from .cloud_common import CloudOption
 from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, stderr
 from .local_view import UpView, components_table, summary
 
@@ -116,9 +118,14 @@ def down(config: ConfigOption = DEFAULT_PATH, env: EnvOption = None) -> None:
 
 
 def status(
-    config: ConfigOption = DEFAULT_PATH, env: EnvOption = None, as_json: JsonOption = False
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+    as_json: JsonOption = False,
+    cloud: CloudOption = False,
 ) -> None:
-    """Show whether `up` runs, its URLs and each component's state."""
+    """Show whether `up` runs, its URLs and each component's state (--cloud: the deployment)."""
+    if cloud:
+        return cloud_ops.status(config, env, as_json=as_json)
     _project_dir, _resolved, layout = _project(config, env)
     running = lock_holder(layout) is not None
     state = read_state(layout.state) if running else None
@@ -148,8 +155,16 @@ def logs(
     raw: Annotated[bool, typer.Option("--raw", help="Print JSON log lines as they are.")] = False,
     config: ConfigOption = DEFAULT_PATH,
     env: EnvOption = None,
+    cloud: CloudOption = False,
+    job: Annotated[
+        str | None, typer.Option("--job", help="With --cloud: a job's logs (db-init, migrate).")
+    ] = None,
 ) -> None:
-    """Print the logs of the local components."""
+    """Print the logs of the local components (--cloud: Cloud Logging, last 24 hours)."""
+    if cloud:
+        return cloud_ops.logs(
+            config, env, component=component, job=job, lines=lines, follow=follow_
+        )
     _project_dir, _resolved, layout = _project(config, env)
     with _errors():
         paths = log_paths(layout, component)
@@ -184,8 +199,12 @@ def run(
     config: ConfigOption = DEFAULT_PATH,
     env: EnvOption = None,
     database_url: DatabaseUrlOption = None,
+    cloud: CloudOption = False,
 ) -> None:
-    """Run a manage.py command as a one-off job with the service's environment."""
+    """Run a manage.py command as a one-off job with the service's environment.
+
+    With --cloud, an execution of the migrate job on Cloud Run, waited for, its logs shown.
+    """
     if not args:
         stderr.print(
             "error: give the manage.py command after --, e.g. `django-cloudrun run -- shell`",
@@ -193,6 +212,8 @@ def run(
             markup=False,
         )
         raise typer.Exit(2)
+    if cloud:
+        return cloud_ops.run(config, env, args)
     project, resolved, _layout = _project(config, env)
     with _errors():
         _need_manage_py(project)

@@ -49,6 +49,7 @@ class DjangoAppArgs:
     project: str  # config.project_id, or the placeholder of an offline plan
     image: pulumi.Input[str]  # by digest when deploying, so the jobs rerun on every build
     release: str = ""  # a new value reruns db-init and migrate with the same image
+    media_force_destroy: bool = False  # destroy --delete-data: the bucket goes with its files
 
 
 def _fill(
@@ -107,7 +108,14 @@ class DjangoApp(pulumi.ComponentResource):
             parent=self,
         )
         self.connection_name = self.database.connection_name
-        self.bucket = media_bucket(name, config, project=project, labels=labels, parent=self)
+        self.bucket = media_bucket(
+            name,
+            config,
+            project=project,
+            labels=labels,
+            parent=self,
+            force_destroy=args.media_force_destroy,
+        )
         images = repository(name, config, project=project, labels=labels, parent=self)
 
         number = organizations.get_project_output(project_id=project).number

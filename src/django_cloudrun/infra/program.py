@@ -44,9 +44,14 @@ def build(
     *,
     image: str | None = None,
     release: str = "",
+    media_force_destroy: bool = False,
     opts: pulumi.ResourceOptions | None = None,
 ) -> DjangoApp:
-    """Declare every resource of `config`; `image` defaults to the repository's :latest."""
+    """Declare every resource of `config`; `image` defaults to the repository's :latest.
+
+    `media_force_destroy` lets a destroy delete the media bucket with its files: only
+    `destroy --delete-data` sets it, in the update that precedes the destroy.
+    """
     preflight(config)
     project = project_of(config)
     return DjangoApp(
@@ -56,14 +61,24 @@ def build(
             project=project,
             image=image or default_image(config, project),
             release=release,
+            media_force_destroy=media_force_destroy,
         ),
         opts=opts,
     )
 
 
-def pulumi_program(config: CloudRunConfig, image: str, release: str = "") -> None:
+def pulumi_program(
+    config: CloudRunConfig,
+    image: str,
+    release: str = "",
+    *,
+    media_force_destroy: bool = False,
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
     """The stack: the app and its outputs (service URL, bucket, connection, accounts)."""
-    app = build(config, image=image, release=release)
+    app = build(
+        config, image=image, release=release, media_force_destroy=media_force_destroy, opts=opts
+    )
     pulumi.export("url", app.url)
     pulumi.export("bucket", app.bucket.name)
     pulumi.export("connection_name", app.connection_name)

@@ -36,6 +36,7 @@ def media_bucket(
     project: str,
     labels: dict[str, str],
     parent: pulumi.Resource,
+    force_destroy: bool = False,
 ) -> storage.Bucket:
     return storage.Bucket(
         f"{name}-media",
@@ -45,8 +46,9 @@ def media_bucket(
             location=config.region.upper(),
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
-            # Uploaded files are data: destroy must not delete them with the bucket.
-            force_destroy=False,
+            # Uploaded files are data: destroy must not delete them with the bucket, unless
+            # `destroy --delete-data` asked for exactly that.
+            force_destroy=force_destroy,
             labels=labels,
         ),
         opts=pulumi.ResourceOptions(parent=parent),

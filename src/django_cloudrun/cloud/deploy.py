@@ -1,0 +1,169 @@
+"""`deploy`: preflight, the budget rules, state, the image, then one Pulumi update.
+
+The order inside the update is the program's: db-init runs, then migrate, and only then
+does the service get its new revision (each depends on the one before). A failed job
+fails the update and leaves the service, and its traffic, as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import ConfigError
+from ..config.budget import BudgetError
+from .clients import Clients
+from .errors import PrerequisiteError
+from .events import APP_TYPE, REPOSITORY_TYPE, OnEvent, Step, ignore
+from .failures import explain
+from .interfaces import Engine, EngineFailed, StateStore
+from .preflight import require
+from .stack import Program, Target
+
+__all__ = [
+    "Confirm",
+    "Deployment",
+    "build_image",
+    "check_rules",
+    "deploy",
+    "ensure_state",
+    "password_command",
+    "update",
+]
+
+# Asks a yes/no question: True, False, or None when there is no terminal to ask on.
+Confirm = Callable[[str], bool | None]
+LOCAL_STATE = "--backend file://~/.pulumi-state"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    service: str
+    project: str
+    region: str
+    image: str
+    url: str
+    admin_url: str
+    username: str
+    password_command: str
+    public: bool
+
+
+def password_command(target: Target) -> str:
+    """How to read the superuser's password; the password itself is never printed."""
+    from ..infra.secrets import secret_id
+
+    secret = secret_id(target.service, "superuser-password")
+    return f"gcloud secrets versions access latest --secret={secret} --project {target.project}"
+
+
+def check_rules(target: Target) -> None:
+    """plan's rules (connection budget, backups, FUSE); their one line, exit 2."""
+    from ..infra.program import preflight as rules
+
+    try:
+        rules(target.config)
+    except BudgetError as error:
+        raise PrerequisiteError(str(error)) from None
+    except ConfigError as error:
+        raise PrerequisiteError("; ".join(error.messages)) from None
+
+
+def ensure_state(state: StateStore, target: Target, confirm: Confirm, on_event: OnEvent) -> None:
+    """The gs:// state bucket exists, or is created once the user agreed."""
+    bucket = target.stack.state_bucket
+    if bucket is None or state.bucket_exists(bucket):
+        return
+    create = (
+        f"gcloud storage buckets create gs://{bucket} --project {target.project} "
+        f"--location {target.region} --uniform-bucket-level-access"
+    )
+    answer = confirm(f"Create gs://{bucket} in {target.project} to hold the Pulumi state?")
+    if answer is None:
+        raise PrerequisiteError(
+            f"state bucket gs://{bucket} does not exist; pass --yes to let deploy create it, "
+            f"create it with `{create}`, or keep state on this machine with {LOCAL_STATE}"
+        )
+    if not answer:
+        raise PrerequisiteError(
+            f"state bucket gs://{bucket} does not exist; create it with `{create}`, or keep "
+            f"state on this machine with {LOCAL_STATE}"
+        )
+    on_event(Step(f"creating the state bucket gs://{bucket}"))
+    state.create_bucket(bucket, location=target.region)
+
+
+def update(
+    engine: Engine,
+    target: Target,
+    program: Program,
+    on_event: OnEvent,
+    *,
+    targets: Sequence[str] = (),
+) -> Mapping[str, Any]:
+    """engine.up, its failure explained in one line."""
+    try:
+        return engine.up(target.stack, program, on_event, targets=targets)
+    except EngineFailed as failed:
+        raise explain(failed, target.config, target.project) from None
+
+
+def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:
+    """The project's image built by Cloud Build and pushed to the app's repository."""
+    from ..infra.build import default_image, image_repository
+
+    if not (target.project_dir / "Dockerfile").is_file():
+        raise PrerequisiteError(
+            f"no Dockerfile in {target.project_dir}: write one with `django-cloudrun init`, "
+            "or pass --image with an image you built"
+        )
+    # The repository is part of the stack: create it (and only it) before pushing to it.
+    on_event(Step("creating the image repository"))
+    stack, service = target.stack, target.service
+    update(
+        clients.engine,
+        target,
+        Program(target.config, default_image(target.config, target.project)),
+        on_event,
+        targets=[stack.urn(APP_TYPE, service), stack.urn(REPOSITORY_TYPE, f"{service}-images")],
+    )
+    tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    image = f"{image_repository(target.config, target.project)}:{tag}"
+    on_event(Step(f"building {image} with Cloud Build"))
+    built = clients.builder.build(target.project_dir, image, on_event)
+    on_event(Step(f"built {built}"))
+    return built
+
+
+def deploy(
+    target: Target,
+    clients: Clients,
+    *,
+    image: str | None = None,
+    confirm: Confirm = lambda question: None,
+    on_event: OnEvent = ignore,
+    environ: Mapping[str, str] = os.environ,
+) -> Deployment:
+    """Everything in order; raises CloudError (or PrerequisiteError) with one line."""
+    require(clients.probe, target, environ=environ)
+    check_rules(target)
+    ensure_state(clients.state, target, confirm, on_event)
+    if image is None:
+        image = build_image(target, clients, on_event)
+    on_event(Step(f"deploying {image}: db-init, migrate, then the new revision"))
+    outputs = update(clients.engine, target, Program(target.config, image), on_event)
+    url = str(outputs.get("url", ""))
+    return Deployment(
+        service=target.service,
+        project=target.project,
+        region=target.region,
+        image=image,
+        url=url,
+        admin_url=f"{url.rstrip('/')}/admin/",
+        username=target.config.superuser.username,
+        password_command=password_command(target),
+        public=target.config.public,
+    )

@@ -1,0 +1,205 @@
+"""The external boundaries of a deployment, each a small Protocol, and the data they return.
+
+Real implementations (cloud/real/) call Pulumi's Automation API and the google-cloud-*
+libraries; the tests' fakes implement the same Protocols. The orchestration (deploy,
+destroy, inspect, preflight) only ever sees these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .events import OnEvent
+from .stack import Program, StackSettings
+
+__all__ = [
+    "Builder",
+    "CloudRun",
+    "Engine",
+    "EngineFailed",
+    "ExecutionState",
+    "JobRun",
+    "LogLine",
+    "Logs",
+    "Probe",
+    "ProjectInfo",
+    "ResourceFailure",
+    "ServiceState",
+    "StackResource",
+    "StateStore",
+    "Traffic",
+]
+
+
+# Pulumi
+
+
+@dataclass(frozen=True)
+class StackResource:
+    urn: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ResourceFailure:
+    """A resource the engine could not create, update or delete, and the provider's words."""
+
+    urn: str
+    type: str
+    message: str
+
+
+class EngineFailed(Exception):
+    """An update or destroy stopped; `failures` names the resources that caused it."""
+
+    def __init__(self, summary: str, failures: Sequence[ResourceFailure] = ()) -> None:
+        self.summary = summary
+        self.failures = list(failures)
+        super().__init__(summary)
+
+
+class Engine(Protocol):
+    def up(
+        self,
+        stack: StackSettings,
+        program: Program,
+        on_event: OnEvent,
+        *,
+        targets: Sequence[str] = (),
+    ) -> Mapping[str, Any]:
+        """Create or update the stack (only `targets`, URNs, when given); its outputs."""
+        ...
+
+    def resources(self, stack: StackSettings) -> list[StackResource]:
+        """What the stack's state holds; empty when the stack does not exist."""
+        ...
+
+    def destroy(self, stack: StackSettings, on_event: OnEvent) -> None:
+        """Delete every resource of the stack, then the stack itself."""
+        ...
+
+
+class StateStore(Protocol):
+    """The Cloud Storage bucket that holds Pulumi's state."""
+
+    def bucket_exists(self, bucket: str) -> bool: ...
+
+    def create_bucket(self, bucket: str, *, location: str) -> None: ...
+
+
+# Cloud Build
+
+
+class Builder(Protocol):
+    def build(self, source: Path, image: str, on_event: OnEvent) -> str:
+        """Build `source` (a directory with a Dockerfile) as `image`; the image by digest."""
+        ...
+
+
+# Cloud Run
+
+
+@dataclass(frozen=True)
+class Traffic:
+    percent: int
+    revision: str  # empty when the target is "latest" and not yet resolved
+    latest: bool = False
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str
+    uri: str
+    latest_ready_revision: str
+    latest_created_revision: str
+    traffic: list[Traffic] = field(default_factory=list)
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class ExecutionState:
+    name: str
+    job: str
+    created: datetime | None = None
+    completed: datetime | None = None
+    succeeded: bool | None = None  # None while it runs
+    exit_code: int | None = None  # of its task's last attempt, when Cloud Run reports it
+
+    @property
+    def status(self) -> str:
+        if self.succeeded is None:
+            return "running"
+        return "succeeded" if self.succeeded else "failed"
+
+
+class JobRun(Protocol):
+    """An execution started by CloudRun.start_job."""
+
+    @property
+    def name(self) -> str: ...
+
+    def done(self) -> bool: ...
+
+    def result(self) -> ExecutionState:
+        """Waits for the end of the execution."""
+        ...
+
+
+class CloudRun(Protocol):
+    def service(self, name: str) -> ServiceState | None:
+        """The service, or None when there is none of that name."""
+        ...
+
+    def executions(self, job: str, limit: int) -> list[ExecutionState]:
+        """The job's latest executions, newest first; empty when the job does not exist."""
+        ...
+
+    def start_job(self, job: str, args: Sequence[str]) -> JobRun:
+        """An execution of `job` with its container's arguments replaced by `args`."""
+        ...
+
+
+# Cloud Logging
+
+
+@dataclass(frozen=True)
+class LogLine:
+    timestamp: datetime
+    severity: str
+    message: str
+
+
+class Logs(Protocol):
+    def read(self, filter: str, *, limit: int) -> list[LogLine]:
+        """The newest `limit` entries that match `filter`, oldest first."""
+        ...
+
+
+# Preflight
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    exists: bool
+    billing_enabled: bool = False
+
+
+class Probe(Protocol):
+    def pulumi_cli(self) -> str | None:
+        """The Pulumi CLI's path, or None when it is not on PATH."""
+        ...
+
+    def credentials_problem(self) -> str | None:
+        """Why Application Default Credentials cannot be loaded, or None when they can."""
+        ...
+
+    def project(self, project: str) -> ProjectInfo: ...
+
+    def enabled_apis(self, project: str, apis: Sequence[str]) -> set[str]:
+        """The subset of `apis` (such as run.googleapis.com) enabled on the project."""
+        ...

@@ -1,0 +1,123 @@
+"""`status --cloud`, `logs --cloud` and `run --cloud`: the deployed app, read and run.
+
+local.py's commands call these when --cloud is given, so each verb stays one command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from ..cloud import inspect
+from ..cloud.clients import clients_for
+from ..cloud.interfaces import LogLine
+from ..config.names import job_name
+from .cloud_common import cloud_errors, load_target
+from .common import console, stderr
+
+__all__ = ["logs", "run", "status"]
+
+COMPONENTS = ("web", "db-init", "migrate")
+
+
+def status(config: Path, env: str | None, *, as_json: bool) -> None:
+    target = load_target(config, env)
+    with cloud_errors():
+        result = inspect.status(target, clients_for(target).run)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    if result.state is None:
+        console.print(
+            f"not deployed: no Cloud Run service {target.service} in {target.project} "
+            f"({target.region}); deploy with `django-cloudrun deploy`",
+            markup=False,
+        )
+        return
+    from .cloud_view import status_view
+
+    for part in status_view(result):
+        console.print(part)
+
+
+def _print(line: LogLine) -> None:
+    typer.echo(f"{line.timestamp:%Y-%m-%d %H:%M:%S} {line.severity:<7} {line.message}")
+
+
+def logs(
+    config: Path,
+    env: str | None,
+    *,
+    component: str | None,
+    job: str | None,
+    lines: int,
+    follow: bool,
+) -> None:
+    if component is not None and component not in COMPONENTS:
+        stderr.print(
+            "error: with --cloud, logs reads web (the service) or a job: "
+            + ", ".join(COMPONENTS[1:]),
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    if component not in (None, "web"):
+        job = component
+    target = load_target(config, env)
+    with cloud_errors():
+        clients = clients_for(target)
+        logs_client = clients.logs
+        recent = inspect.read_logs(target, logs_client, job=job, limit=lines)
+        for line in recent:
+            _print(line)
+        if follow:
+            since = recent[-1].timestamp if recent else datetime.now(timezone.utc)
+            wanted = (
+                inspect.job_filter(inspect.resolve_job(target, job))
+                if job
+                else inspect.service_filter(target)
+            )
+            try:
+                inspect.follow_logs(
+                    logs_client,
+                    wanted,
+                    _print,
+                    since=since,
+                    keep_going=lambda: True,
+                    sleep=clients.sleep,
+                )
+            except KeyboardInterrupt:
+                pass
+
+
+def run(config: Path, env: str | None, args: Sequence[str]) -> None:
+    target = load_target(config, env)
+    with cloud_errors():
+        clients = clients_for(target)
+        result = inspect.run_command(
+            target,
+            clients.run,
+            clients.logs,
+            args,
+            on_line=_print,
+            sleep=clients.sleep,
+            on_start=lambda name: stderr.print(
+                f"started execution {name} of {job_name(target.service, inspect.RUN_JOB)}: "
+                f"python manage.py {' '.join(args)}",
+                style="dim",
+                markup=False,
+                soft_wrap=True,
+            ),
+        )
+    code = inspect.exit_code(result)
+    if code:
+        stderr.print(
+            f"error: execution {result.name} {result.status} (exit code {code})",
+            style="red",
+            markup=False,
+        )
+    raise typer.Exit(code)

@@ -1,0 +1,46 @@
+"""`django-cloudrun doctor`: deploy's preflight, every check with the command that fixes it."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..cloud.clients import clients_for
+from ..cloud.preflight import checks
+from ..config import DEFAULT_PATH
+from .cloud_common import BackendOption, SecretsProviderOption, cloud_errors, load_target
+from .common import ConfigOption, EnvOption, console
+
+__all__ = ["doctor"]
+
+MARKS = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("-", "dim")}
+
+
+def doctor(
+    config: ConfigOption = DEFAULT_PATH,
+    env: EnvOption = None,
+    backend: BackendOption = None,
+    secrets_provider: SecretsProviderOption = None,
+) -> None:
+    """Check what deploy needs: Pulumi CLI, credentials, project, billing, APIs. Exit 2 if not."""
+    target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    failed = False
+    with cloud_errors():
+        clients = clients_for(target)
+        for check in checks(clients.probe, target, state=clients.state):
+            mark, style = MARKS[check.ok]
+            table.add_row(Text(mark, style=style), check.name, check.detail)
+            if check.fix:
+                table.add_row("", "", Text(f"fix: {check.fix}", style="yellow"))
+            failed = failed or check.ok is False
+    console.print(
+        Text.assemble((target.service, "bold"), f" in {target.project} ({target.region})")
+    )
+    console.print(table)
+    if failed:
+        raise typer.Exit(2)

@@ -1,0 +1,326 @@
+"""deploy's orchestration over fakes: the sequence of calls, jobs before traffic, every failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSPHRASE, PROJECT, make_target
+from django_cloudrun.cloud.deploy import deploy
+from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
+from django_cloudrun.cloud.events import (
+    APP_TYPE, JOB_TYPE, REPOSITORY_TYPE, SERVICE_TYPE, Event, ResourceChange, Step,
+)  # fmt: skip
+from django_cloudrun.cloud.interfaces import ProjectInfo
+from django_cloudrun.cloud.stack import Target
+from fakes import DIGEST, Fakes
+
+SERVICE = "shop-django"
+REPOSITORY = f"europe-west1-docker.pkg.dev/{PROJECT}/{SERVICE}/django"
+
+
+def run_deploy(target: Target, fakes: Fakes, **options) -> tuple[object, list[Event]]:
+    events: list[Event] = []
+    options.setdefault("environ", PASSPHRASE)
+    result = deploy(target, fakes.clients, on_event=events.append, **options)
+    return result, events
+
+
+def failure(target: Target, fakes: Fakes, **options) -> CloudError:
+    with pytest.raises(CloudError) as caught:
+        run_deploy(target, fakes, **options)
+    return caught.value
+
+
+def test_deploy_runs_preflight_then_builds_then_updates(target, fakes):
+    run_deploy(target, fakes)
+    assert fakes.calls() == [
+        "probe.pulumi_cli", "probe.credentials", "probe.project", "probe.apis",
+        "engine.up", "builder.build", "engine.up",
+    ]  # fmt: skip
+
+
+def test_the_image_repository_is_created_alone_before_the_build(target, fakes):
+    run_deploy(target, fakes)
+    _program, declared, targets = fakes.engine.runs[0]
+    app = declared.urn_of(APP_TYPE, SERVICE)
+    repository = declared.urn_of(REPOSITORY_TYPE, f"{SERVICE}-images")
+    assert targets == (app, repository)
+    assert target.stack.urn(REPOSITORY_TYPE, f"{SERVICE}-images") == repository
+    assert fakes.engine.touched[0] == repository
+    assert fakes.engine.runs[1][2] == ()  # the full update targets nothing: everything
+
+
+def test_the_build_gets_the_project_directory_and_a_tag_in_the_app_repository(target, fakes):
+    run_deploy(target, fakes)
+    ((_name, source, image),) = [e for e in fakes.journal if e[0] == "builder.build"]
+    assert source == target.project_dir
+    assert image.startswith(f"{REPOSITORY}:")
+
+
+def test_the_update_deploys_the_built_image_by_digest(target, fakes):
+    result, _events = run_deploy(target, fakes)
+    program = fakes.engine.runs[-1][0]
+    assert program.image == result.image == f"{REPOSITORY}@{DIGEST}"
+    service = fakes.engine.runs[-1][1].inputs[
+        ("gcp:cloudrunv2/service:Service", f"{SERVICE}-service")
+    ]
+    assert service["template"]["containers"][0]["image"] == f"{REPOSITORY}@{DIGEST}"
+
+
+def test_image_option_skips_the_build_and_the_repository_update(target, fakes):
+    image = f"{REPOSITORY}@{DIGEST}"
+    run_deploy(target, fakes, image=image)
+    assert "builder.build" not in fakes.calls()
+    assert [run[2] for run in fakes.engine.runs] == [()]
+    assert fakes.engine.runs[0][0].image == image
+
+
+def test_the_service_depends_on_migrate_which_depends_on_db_init(target, fakes):
+    run_deploy(target, fakes)
+    declared = fakes.engine.runs[-1][1]
+    db_init = declared.urn_of(JOB_TYPE, f"{SERVICE}-db-init")
+    migrate = declared.urn_of(JOB_TYPE, f"{SERVICE}-migrate")
+    service = declared.urn_of(SERVICE_TYPE, f"{SERVICE}-service")
+    assert migrate in declared.depends_on[service]
+    assert db_init in declared.depends_on[migrate]
+
+
+def test_jobs_run_before_the_service_gets_its_new_revision(target, fakes):
+    _result, events = run_deploy(target, fakes, image="img@" + DIGEST)
+    seen = [(e.name, e.state) for e in events if isinstance(e, ResourceChange)]
+    order = [
+        (f"{SERVICE}-db-init", "done"),
+        (f"{SERVICE}-migrate", "started"),
+        (f"{SERVICE}-migrate", "done"),
+        (f"{SERVICE}-service", "started"),
+    ]
+    assert sorted(order, key=seen.index) == order
+
+
+def test_deploy_returns_url_admin_and_how_to_read_the_password(target, fakes):
+    result, _events = run_deploy(target, fakes)
+    url = f"https://{SERVICE}-123456789012.europe-west1.run.app"
+    assert (result.url, result.admin_url, result.username) == (url, f"{url}/admin/", "admin")
+    assert result.password_command == (
+        f"gcloud secrets versions access latest --secret={SERVICE}-superuser-password "
+        f"--project {PROJECT}"
+    )
+
+
+def test_a_failed_migrate_job_names_the_job_and_leaves_the_service_alone(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-migrate"
+    fakes.engine.message = (
+        "error: 1 error occurred:\n\t* Error waiting to create Job: execution failed"
+    )
+    error = failure(target, fakes)
+    assert error.message == (
+        f"the Cloud Run job {SERVICE}-migrate failed, so the service was not updated; read its "
+        f'logs with `gcloud logging read \'resource.type="cloud_run_job" AND '
+        f'resource.labels.job_name="{SERVICE}-migrate"\' --project {PROJECT} --limit 50` or '
+        f"list its executions with `gcloud run jobs executions list --job {SERVICE}-migrate "
+        f"--region europe-west1 --project {PROJECT}`"
+    )
+    assert error.exit_code == 1
+    service = fakes.engine.runs[-1][1].urn_of(SERVICE_TYPE, f"{SERVICE}-service")
+    assert service not in fakes.engine.touched
+
+
+def test_a_failed_db_init_job_stops_migrate_too(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-db-init"
+    error = failure(target, fakes, image="img@" + DIGEST)
+    assert error.message.startswith(f"the Cloud Run job {SERVICE}-db-init failed, so the service")
+    touched = {urn.rsplit("::", 1)[-1] for urn in fakes.engine.touched}
+    assert f"{SERVICE}-migrate" not in touched and f"{SERVICE}-service" not in touched
+
+
+def test_a_refused_resource_is_summarised_on_one_line(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-media"
+    fakes.engine.message = (
+        "error: 1 error occurred:\n\t* googleapi: Error 409: The requested bucket name is not "
+        "available.\n\tDetails: conflict"
+    )
+    error = failure(target, fakes, image="img@" + DIGEST)
+    assert error.message == (
+        f"storage.Bucket {SERVICE}-media was refused: googleapi: Error 409: The requested "
+        "bucket name is not available. Details: conflict; the service was not updated"
+    )
+
+
+def test_a_refused_revision_keeps_traffic_on_the_previous_one(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-service"
+    fakes.engine.message = "error: Revision 'shop-django-00002-abc' is not ready: probe failed"
+    error = failure(target, fakes, image="img@" + DIGEST)
+    assert error.message == (
+        f"the new revision of {SERVICE} was refused (Revision 'shop-django-00002-abc' is not "
+        "ready: probe failed); traffic stays on the previous revision; read its logs with "
+        "`django-cloudrun logs --cloud`"
+    )
+
+
+def test_missing_permission_names_it_the_role_and_the_grant_command(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-service"
+    fakes.engine.message = (
+        "error: googleapi: Error 403: Permission 'run.services.create' denied on resource "
+        f"'namespaces/{PROJECT}/services/{SERVICE}' (or resource may not exist)., forbidden"
+    )
+    error = failure(target, fakes, image="img@" + DIGEST)
+    assert isinstance(error, PrerequisiteError) and error.exit_code == 2
+    assert error.message == (
+        f"permission run.services.create denied on cloudrunv2.Service {SERVICE}-service in "
+        f"project {PROJECT}: your account needs roles/run.admin; grant it with `gcloud "
+        f'projects add-iam-policy-binding {PROJECT} --member="user:$(gcloud config get-value '
+        'account)" --role=roles/run.admin`'
+    )
+
+
+def test_a_budget_error_stops_before_anything_is_built(project_dir, fakes):
+    (project_dir / "cloudrun.toml").write_text(
+        f'project_id = "{PROJECT}"\nmax_instance_count = 20\n[database]\ntier = "db-f1-micro"\n'
+    )
+    error = failure(make_target(project_dir), fakes)
+    assert isinstance(error, PrerequisiteError)
+    assert error.message == (
+        "max_instance_count 20 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
+        "max_instance_count to 10 or choose tier db-g1-small"
+    )
+    assert "builder.build" not in fakes.calls() and "engine.up" not in fakes.calls()
+
+
+PREFLIGHT = [
+    (
+        {"cli": None},
+        "Pulumi CLI not found on PATH; run `curl -fsSL https://get.pulumi.com | sh`",
+    ),
+    (
+        {"credentials": "File /nowhere.json was not found."},
+        "no Google Cloud credentials (Application Default Credentials): File /nowhere.json "
+        "was not found; run `gcloud auth application-default login`",
+    ),
+    (
+        {"info": ProjectInfo(False)},
+        f"project {PROJECT} not found, or not visible to your credentials (check project_id "
+        "in cloudrun.toml); run `gcloud projects list`",
+    ),
+    (
+        {"info": ProjectInfo(True, False)},
+        f"billing is not enabled on project {PROJECT} (`gcloud billing accounts list` shows "
+        f"your accounts); run `gcloud billing projects link {PROJECT} "
+        "--billing-account=ACCOUNT_ID`",
+    ),
+    (
+        {"disabled": {"run.googleapis.com", "sqladmin.googleapis.com"}},
+        f"APIs not enabled on project {PROJECT}: run.googleapis.com, sqladmin.googleapis.com; "
+        f"run `gcloud services enable run.googleapis.com sqladmin.googleapis.com --project "
+        f"{PROJECT}`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("probe", "message"), PREFLIGHT)
+def test_each_preflight_failure_is_one_line_with_its_fix(target, fakes, probe, message):
+    for name, value in probe.items():
+        setattr(fakes.probe, name, value)
+    error = failure(target, fakes)
+    assert isinstance(error, PrerequisiteError) and error.exit_code == 2
+    assert error.message == message
+    assert not {"engine.up", "builder.build"} & set(fakes.calls())
+
+
+def test_without_a_passphrase_the_passphrase_provider_is_refused(target, fakes):
+    error = failure(target, fakes, environ={})
+    assert error.message == (
+        "PULUMI_CONFIG_PASSPHRASE is not set: the passphrase secrets provider encrypts the "
+        "stack's secrets with it (or pass --secrets-provider gcpkms://...); run `export "
+        "PULUMI_CONFIG_PASSPHRASE='a long passphrase you keep safe'`"
+    )
+
+
+def test_a_kms_secrets_provider_needs_no_passphrase(project_dir, fakes):
+    kms = "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"
+    run_deploy(make_target(project_dir, secrets_provider=kms), fakes, environ={})
+    assert "engine.up" in fakes.calls()
+
+
+def test_vpc_connector_adds_its_api_to_the_check(project_dir, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[vpc]\nmode = "connector"\nconnector = "shop-connector"\n')
+    fakes.probe.disabled = {"vpcaccess.googleapis.com"}
+    error = failure(make_target(project_dir), fakes)
+    assert error.message.startswith(
+        f"APIs not enabled on project {PROJECT}: vpcaccess.googleapis.com;"
+    )
+
+
+def test_a_missing_state_bucket_without_a_terminal_is_an_error_with_the_ways_out(target, fakes):
+    fakes.state.buckets.clear()
+    error = failure(target, fakes, confirm=lambda question: None)
+    bucket = f"{PROJECT}-django-cloudrun-state"
+    assert error.message == (
+        f"state bucket gs://{bucket} does not exist; pass --yes to let deploy create it, "
+        f"create it with `gcloud storage buckets create gs://{bucket} --project {PROJECT} "
+        "--location europe-west1 --uniform-bucket-level-access`, or keep state on this "
+        "machine with --backend file://~/.pulumi-state"
+    )
+    assert "engine.up" not in fakes.calls()
+
+
+def test_a_missing_state_bucket_is_created_once_confirmed(target, fakes):
+    fakes.state.buckets.clear()
+    questions: list[str] = []
+    run_deploy(target, fakes, confirm=lambda q: questions.append(q) or True)
+    bucket = f"{PROJECT}-django-cloudrun-state"
+    assert questions == [f"Create gs://{bucket} in {PROJECT} to hold the Pulumi state?"]
+    assert ("state.create_bucket", bucket, "europe-west1") in fakes.journal
+    assert fakes.calls().index("state.create_bucket") < fakes.calls().index("engine.up")
+
+
+def test_a_declined_state_bucket_stops_the_deploy(target, fakes):
+    fakes.state.buckets.clear()
+    error = failure(target, fakes, confirm=lambda q: False)
+    assert error.message.startswith(
+        f"state bucket gs://{PROJECT}-django-cloudrun-state does not exist; create it"
+    )
+
+
+def test_a_file_backend_needs_no_bucket(project_dir, fakes):
+    fakes.state.buckets.clear()
+    run_deploy(make_target(project_dir, backend="file://~/.pulumi-state"), fakes)
+    assert "state.create_bucket" not in fakes.calls()
+
+
+def test_without_a_dockerfile_deploy_asks_for_init_or_an_image(target, fakes):
+    (target.project_dir / "Dockerfile").unlink()
+    error = failure(target, fakes)
+    assert error.message == (
+        f"no Dockerfile in {target.project_dir}: write one with `django-cloudrun init`, or "
+        "pass --image with an image you built"
+    )
+    assert error.exit_code == 2
+
+
+def test_a_failed_build_stops_before_the_update(target, fakes):
+    fakes.builder.error = CloudError("Cloud Build failed (step 0 exited 1); read its logs at URL")
+    assert (
+        failure(target, fakes).message
+        == "Cloud Build failed (step 0 exited 1); read its logs at URL"
+    )
+    assert fakes.calls()[-1] == "builder.build"
+
+
+def test_progress_steps_name_the_image_being_deployed(target, fakes):
+    _result, events = run_deploy(target, fakes)
+    steps = [e.text for e in events if isinstance(e, Step)]
+    assert steps[0] == "creating the image repository"
+    assert steps[-1] == f"deploying {REPOSITORY}@{DIGEST}: db-init, migrate, then the new revision"
+
+
+def test_each_environment_is_its_own_stack(project_dir: Path, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[environments.staging]\ntenant_deployment_id = "shop-stg"\n')
+    staging = make_target(project_dir, "staging")
+    assert (staging.stack.project_name, staging.stack.stack_name) == ("shop-stg-django", "staging")
+    assert make_target(project_dir).stack.stack_name == "default"
+    assert staging.stack.backend_url == f"gs://{PROJECT}-django-cloudrun-state"
+    assert staging.stack.work_dir == project_dir / ".cloudrun" / "pulumi" / "shop-stg-django"

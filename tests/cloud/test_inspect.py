@@ -1,0 +1,150 @@
+"""status, logs and run --cloud over fakes: what is read, what is run, what is returned."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import PROJECT
+from django_cloudrun.cloud import inspect
+from django_cloudrun.cloud.errors import PrerequisiteError
+from django_cloudrun.cloud.interfaces import ExecutionState, ServiceState, Traffic
+from fakes import T0, line
+
+SERVICE = "shop-django"
+SERVICE_FILTER = (
+    f'resource.type="cloud_run_revision" AND resource.labels.service_name="{SERVICE}" '
+    'AND resource.labels.location="europe-west1"'
+)
+MIGRATE_FILTER = f'resource.type="cloud_run_job" AND resource.labels.job_name="{SERVICE}-migrate"'
+
+
+def deployed_state() -> ServiceState:
+    return ServiceState(
+        name=SERVICE,
+        uri=f"https://{SERVICE}-123456789012.europe-west1.run.app",
+        latest_ready_revision=f"{SERVICE}-00003-abc",
+        latest_created_revision=f"{SERVICE}-00003-abc",
+        traffic=[Traffic(100, f"{SERVICE}-00003-abc", latest=True)],
+        image="europe-west1-docker.pkg.dev/p/s/django@sha256:ab",
+    )
+
+
+def test_status_reads_the_service_and_each_jobs_last_executions(target, fakes):
+    fakes.run.state = deployed_state()
+    run = ExecutionState(f"{SERVICE}-migrate-x1", f"{SERVICE}-migrate", T0, T0, True, 0)
+    fakes.run.history = {f"{SERVICE}-migrate": [run]}
+    result = inspect.status(target, fakes.run)
+    assert fakes.journal == [
+        ("run.service", SERVICE),
+        ("run.executions", f"{SERVICE}-db-init", 3),
+        ("run.executions", f"{SERVICE}-migrate", 3),
+    ]
+    data = result.as_dict()
+    assert data["deployed"] is True
+    assert data["state"]["traffic"] == [
+        {"percent": 100, "revision": f"{SERVICE}-00003-abc", "latest": True, "tag": ""}
+    ]
+    assert data["executions"] == {
+        "db-init": [],
+        "migrate": [
+            {"name": f"{SERVICE}-migrate-x1", "job": f"{SERVICE}-migrate",
+             "created": T0.isoformat(), "completed": T0.isoformat(), "succeeded": True,
+             "exit_code": 0, "status": "succeeded"}
+        ],
+    }  # fmt: skip
+    json.dumps(data)
+
+
+def test_status_of_nothing_deployed(target, fakes):
+    assert inspect.status(target, fakes.run).as_dict()["deployed"] is False
+
+
+def test_logs_read_the_service_by_default(target, fakes):
+    fakes.logs.lines = {SERVICE_FILTER: [line(1, "GET / 200")]}
+    assert inspect.read_logs(target, fakes.logs, job=None, limit=20) == [line(1, "GET / 200")]
+    assert fakes.journal == [("logs.read", SERVICE_FILTER, 20)]
+
+
+@pytest.mark.parametrize("name", ["migrate", f"{SERVICE}-migrate"])
+def test_logs_of_a_job_by_short_or_cloud_run_name(target, fakes, name):
+    inspect.read_logs(target, fakes.logs, job=name, limit=5)
+    assert fakes.journal == [("logs.read", MIGRATE_FILTER, 5)]
+
+
+def test_an_unknown_job_lists_the_jobs(target, fakes):
+    with pytest.raises(PrerequisiteError) as caught:
+        inspect.read_logs(target, fakes.logs, job="cron", limit=5)
+    assert caught.value.message == f"unknown job 'cron': the jobs of {SERVICE} are db-init, migrate"
+
+
+def test_follow_prints_only_lines_newer_than_the_last(target, fakes):
+    fakes.logs.lines = {SERVICE_FILTER: [line(1, "old"), line(5, "new")]}
+    printed: list[str] = []
+    rounds = iter([True, False])
+    inspect.follow_logs(
+        fakes.logs, SERVICE_FILTER, lambda l: printed.append(l.message),
+        since=line(1, "").timestamp, keep_going=lambda: next(rounds), sleep=lambda s: None,
+    )  # fmt: skip
+    assert printed == ["new"]
+    assert (
+        fakes.journal[0][1]
+        == f'{SERVICE_FILTER} AND timestamp>"{line(1, "").timestamp.isoformat()}"'
+    )
+
+
+def test_run_starts_the_migrate_job_with_the_command_as_its_arguments(target, fakes):
+    printed = []
+    result = inspect.run_command(
+        target, fakes.run, fakes.logs, ["createsuperuser", "--noinput"],
+        on_line=printed.append, sleep=lambda s: None,
+    )  # fmt: skip
+    assert fakes.journal[0] == (
+        "run.start_job",
+        f"{SERVICE}-migrate",
+        ("createsuperuser", "--noinput"),
+    )
+    assert inspect.exit_code(result) == 0
+
+
+def test_run_streams_the_executions_lines_once_each_and_waits_for_its_end(target, fakes):
+    execution = "x-migrate-abc12"
+    key = f'labels."run.googleapis.com/execution_name"="{execution}"'
+    fakes.logs.lines = {key: [line(1, "Superuser created."), line(2, "bye")]}
+    printed, sleeps = [], []
+    inspect.run_command(
+        target, fakes.run, fakes.logs, ["check"], on_line=printed.append, sleep=sleeps.append,
+    )  # fmt: skip
+    assert [l.message for l in printed] == ["Superuser created.", "bye"]
+    reads = [e for e in fakes.journal if e[0] == "logs.read"]
+    assert reads[0][1] == f"{MIGRATE_FILTER} AND {key}"
+    assert len(reads) == 3  # two polls while it runs, one after it settled
+    assert sleeps == [inspect.POLL_SECONDS, inspect.POLL_SECONDS, inspect.SETTLE_SECONDS]
+
+
+def test_run_exits_with_the_tasks_exit_code(target, fakes):
+    fakes.run.outcome = ExecutionState("e", f"{SERVICE}-migrate", T0, T0, False, 3)
+    result = inspect.run_command(
+        target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
+    )
+    assert (result.status, inspect.exit_code(result)) == ("failed", 3)
+
+
+def test_a_failed_run_without_an_exit_code_exits_1(target, fakes):
+    fakes.run.outcome = ExecutionState("e", f"{SERVICE}-migrate", T0, T0, False, None)
+    result = inspect.run_command(
+        target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
+    )
+    assert inspect.exit_code(result) == 1
+
+
+def test_run_before_any_deploy_says_to_deploy(target, fakes):
+    fakes.run.outcome = PrerequisiteError(
+        f"no Cloud Run job {SERVICE}-migrate in {PROJECT} (europe-west1): deploy first with "
+        "`django-cloudrun deploy`"
+    )
+    with pytest.raises(PrerequisiteError):
+        inspect.run_command(
+            target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
+        )

@@ -1,0 +1,196 @@
+"""The real implementations' offline parts, against the libraries' own types (no network).
+
+Pulumi's engine events are built with the Automation API's from_json, as it parses the
+CLI's event log; Cloud Run and Cloud Logging objects are the client libraries' messages
+and entries; Google's errors are google.api_core's exceptions.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from google.api_core import exceptions as api
+from google.auth import exceptions as auth
+from google.cloud import run_v2
+from google.cloud.logging_v2.entries import StructEntry, TextEntry
+from pulumi.automation.events import EngineEvent
+
+from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
+from django_cloudrun.cloud.events import ResourceChange
+from django_cloudrun.cloud.interfaces import Traffic
+from django_cloudrun.cloud.real.engine import EventTranslator, resource_type
+from django_cloudrun.cloud.real.google_errors import google_errors
+from django_cloudrun.cloud.real.logs import line_of
+from django_cloudrun.cloud.real.run import execution_state, service_state
+from django_cloudrun.cloud.source import included_files, write_archive
+
+JOB_URN = (
+    "urn:pulumi:default::shop-django::django-cloudrun:index:DjangoApp$"
+    "django-cloudrun:index:CloudRunApp$gcp:cloudrunv2/job:Job::shop-django-migrate"
+)
+STACK_URN = "urn:pulumi:default::shop-django::pulumi:pulumi:Stack::shop-django-default"
+REVISIONS = "projects/p/locations/europe-west1/services/shop-django/revisions"
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def step(kind: str, op: str, urn: str, type_: str, **extra: object) -> EngineEvent:
+    metadata = {"op": op, "urn": urn, "type": type_, "provider": ""}
+    return EngineEvent.from_json(
+        {"sequence": 1, "timestamp": 2, kind: {"metadata": metadata, **extra}}
+    )
+
+
+def diagnostic(urn: str, message: str, severity: str = "error") -> EngineEvent:
+    payload = {"urn": urn, "message": message, "color": "never", "severity": severity}
+    return EngineEvent.from_json({"sequence": 1, "timestamp": 2, "diagnosticEvent": payload})
+
+
+def test_engine_events_become_resource_changes():
+    seen: list[ResourceChange] = []
+    translate = EventTranslator(seen.append)
+    translate(step("resourcePreEvent", "create", JOB_URN, "gcp:cloudrunv2/job:Job"))
+    translate(step("resOutputsEvent", "create", JOB_URN, "gcp:cloudrunv2/job:Job"))
+    translate(step("resourcePreEvent", "same", STACK_URN, "pulumi:pulumi:Stack"))
+    translate(step("resourcePreEvent", "update", JOB_URN, "gcp:cloudrunv2/job:Job", planning=True))
+    assert seen == [
+        ResourceChange(JOB_URN, "gcp:cloudrunv2/job:Job", "create", "started"),
+        ResourceChange(JOB_URN, "gcp:cloudrunv2/job:Job", "create", "done"),
+    ]
+    assert seen[0].name == "shop-django-migrate" and seen[0].is_job
+
+
+def test_error_diagnostics_become_failures_of_their_resource():
+    translate = EventTranslator(lambda event: None)
+    translate(
+        step("resOpFailedEvent", "create", JOB_URN, "gcp:cloudrunv2/job:Job", status=1, steps=1)
+    )
+    translate(diagnostic(JOB_URN, "1 error occurred:\n* execution failed"))
+    translate(diagnostic(JOB_URN, "just a warning", severity="warning"))
+    translate(diagnostic(STACK_URN, "update failed"))
+    (failure,) = translate.failures
+    assert (failure.urn, failure.type) == (JOB_URN, "gcp:cloudrunv2/job:Job")
+    assert failure.message == "1 error occurred:\n* execution failed"
+
+
+def test_resource_type_of_a_nested_urn():
+    assert resource_type(JOB_URN) == "gcp:cloudrunv2/job:Job"
+    assert resource_type(STACK_URN) == "pulumi:pulumi:Stack"
+
+
+def test_a_cloud_run_service_as_status_reads_it():
+    found = run_v2.Service(
+        name="projects/p/locations/europe-west1/services/shop-django",
+        uri="https://shop-django-1.europe-west1.run.app",
+        latest_ready_revision=f"{REVISIONS}/shop-django-00002-x",
+        latest_created_revision=f"{REVISIONS}/shop-django-00003-y",
+        traffic_statuses=[
+            run_v2.TrafficTargetStatus(
+                type_=run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST,
+                percent=100,
+                revision="shop-django-00002-x",
+            )
+        ],
+        template=run_v2.RevisionTemplate(containers=[run_v2.Container(image="img@sha256:ab")]),
+    )
+    state = service_state(found)
+    revisions = (state.latest_ready_revision, state.latest_created_revision)
+    assert (state.name, *revisions, state.image) == (
+        "shop-django", "shop-django-00002-x", "shop-django-00003-y", "img@sha256:ab",
+    )  # fmt: skip
+    assert state.traffic == [Traffic(100, "shop-django-00002-x", latest=True)]
+
+
+def test_executions_are_running_until_they_complete():
+    running = run_v2.Execution(
+        name="a/b/executions/m-1", job="p/jobs/m", task_count=1, create_time=WHEN
+    )
+    ok = run_v2.Execution(
+        name="m-2", job="m", task_count=1, succeeded_count=1, completion_time=WHEN
+    )
+    failed = run_v2.Execution(
+        name="m-3", job="m", task_count=1, failed_count=1, completion_time=WHEN
+    )
+    assert [execution_state(e).status for e in (running, ok, failed)] == [
+        "running",
+        "succeeded",
+        "failed",
+    ]
+    assert (execution_state(running).name, execution_state(running).job) == ("m-1", "m")
+    assert execution_state(running).created == WHEN
+
+
+def test_log_entries_read_as_time_severity_message():
+    struct = StructEntry(
+        payload={"message": "Applying x... OK", "severity": "INFO"}, timestamp=WHEN, severity="INFO"
+    )
+    text = TextEntry(payload="plain line", timestamp=WHEN, severity="WARNING")
+    http = {"requestMethod": "GET", "requestUrl": "/health/", "status": 200}
+    request = StructEntry(payload=None, timestamp=WHEN, severity="INFO", http_request=http)
+    lines = [line_of(entry) for entry in (struct, text, request)]
+    assert [(l.severity, l.message) for l in lines] == [
+        ("INFO", "Applying x... OK"), ("WARNING", "plain line"), ("INFO", "GET /health/ 200"),
+    ]  # fmt: skip
+    assert lines[0].timestamp == WHEN
+
+
+@pytest.mark.parametrize(
+    ("raised", "kind", "message"),
+    [
+        (api.PermissionDenied("Permission 'run.jobs.run' denied on resource"), PrerequisiteError,
+         "permission run.jobs.run denied on Cloud Run in project p: your account needs "
+         "roles/run.admin; grant it with `gcloud projects add-iam-policy-binding p "
+         '--member="user:$(gcloud config get-value account)" --role=roles/run.admin`'),
+        (auth.DefaultCredentialsError("Your default credentials were not found."),
+         PrerequisiteError,
+         "no Google Cloud credentials (Application Default Credentials): Your default "
+         "credentials were not found; run `gcloud auth application-default login`"),
+        (api.ServiceUnavailable("try again"), CloudError, "Cloud Run: 503 try again"),
+    ],
+)  # fmt: skip
+def test_google_errors_become_one_line_with_the_fix(raised, kind, message):
+    with pytest.raises(CloudError) as caught, google_errors("p", on="Cloud Run"):
+        raise raised
+    assert type(caught.value) is kind
+    assert caught.value.message == message
+
+
+def test_the_build_context_leaves_out_caches_state_and_dockerignored_files(tmp_path: Path):
+    for name in ("manage.py", "Dockerfile", ".dockerignore", "app/models.py",
+                 "app/__pycache__/m.pyc",
+                 ".git/HEAD", ".venv/bin/python", ".cloudrun/local/secrets", "media/upload.jpg",
+                 "notes.log", "app/debug.log"):  # fmt: skip
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name)
+    (tmp_path / ".dockerignore").write_text("# local files\nmedia/\n**/*.log\n")
+    assert [p.as_posix() for p in included_files(tmp_path)] == [
+        ".dockerignore",
+        "Dockerfile",
+        "manage.py",
+        "app/models.py",
+    ]
+    buffer = io.BytesIO()
+    assert write_archive(tmp_path, buffer) == 4
+    buffer.seek(0)
+    with tarfile.open(fileobj=buffer, mode="r:gz") as archive:
+        assert sorted(archive.getnames()) == [
+            ".dockerignore",
+            "Dockerfile",
+            "app/models.py",
+            "manage.py",
+        ]
+
+
+def test_a_dockerignore_with_exceptions_is_left_to_docker(tmp_path: Path):
+    (tmp_path / ".dockerignore").write_text("*.log\n!keep.log\n")
+    (tmp_path / "keep.log").write_text("")
+    (tmp_path / "other.log").write_text("")
+    assert {p.as_posix() for p in included_files(tmp_path)} == {
+        ".dockerignore",
+        "keep.log",
+        "other.log",
+    }
