@@ -31,6 +31,16 @@ def problems(text: str, env: str | None = None) -> list[str]:
 
 # Each bad config and one line its error report must contain, verbatim.
 BAD_CONFIGS = [
+    (
+        '[state]\nbackend = "ftp://x"',
+        "state.backend: must be a Pulumi state backend URL such as gs://BUCKET, "
+        "file://~/.pulumi-state or https://api.pulumi.com, got 'ftp://x'",
+    ),
+    (
+        '[state]\nsecrets_provider = "awskms://k"',
+        "state.secrets_provider: must be passphrase or "
+        "gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, got 'awskms://k'",
+    ),
     ("max_instance_count = -1", "max_instance_count: must be >= min_instance_count (0), got -1"),
     (
         "min_instance_count = 5\nmax_instance_count = 2",

@@ -253,6 +253,16 @@ def test_vpc_connector_adds_its_api_to_the_check(project_dir, fakes):
     )
 
 
+def test_tracing_adds_the_cloud_trace_api_to_the_check(project_dir, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write("[tracing]\nenabled = true\n")
+    fakes.probe.disabled = {"cloudtrace.googleapis.com"}
+    error = failure(make_target(project_dir), fakes)
+    assert error.message.startswith(
+        f"APIs not enabled on project {PROJECT}: cloudtrace.googleapis.com;"
+    )
+
+
 def test_a_missing_state_bucket_without_a_terminal_is_an_error_with_the_ways_out(target, fakes):
     fakes.state.buckets.clear()
     error = failure(target, fakes, confirm=lambda question: None)
@@ -324,3 +334,20 @@ def test_each_environment_is_its_own_stack(project_dir: Path, fakes):
     assert make_target(project_dir).stack.stack_name == "default"
     assert staging.stack.backend_url == f"gs://{PROJECT}-django-cloudrun-state"
     assert staging.stack.work_dir == project_dir / ".cloudrun" / "pulumi" / "shop-stg-django"
+
+
+def test_cloudrun_toml_chooses_the_state_backend_and_secrets_provider(project_dir: Path, fakes):
+    kms = "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write(f'[state]\nbackend = "file://~/.pulumi-state"\nsecrets_provider = "{kms}"\n')
+    target = make_target(project_dir)
+    assert (target.stack.backend_url, target.stack.secrets_provider) == ("file://~/.pulumi-state", kms)
+    run_deploy(target, fakes, environ={})  # no passphrase needed, no bucket created
+    assert "state.create_bucket" not in fakes.calls()
+
+
+def test_command_line_options_override_the_state_table(project_dir: Path):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[state]\nbackend = "file://~/.pulumi-state"\n')
+    target = make_target(project_dir, backend="gs://elsewhere", secrets_provider="passphrase")
+    assert (target.stack.backend_url, target.stack.secrets_provider) == ("gs://elsewhere", "passphrase")

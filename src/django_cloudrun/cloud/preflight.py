@@ -52,6 +52,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
         apis.append("compute")
     if config.database.private_ip:
         apis.append("servicenetworking")
+    if config.tracing.enabled:
+        apis.append("cloudtrace")
     return [f"{api}.googleapis.com" for api in apis]
 
 

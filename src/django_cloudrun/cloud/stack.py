@@ -130,8 +130,8 @@ def target_for(
     stack = StackSettings(
         project_name=config.service_name,
         stack_name=env or DEFAULT_STACK,
-        backend_url=backend or default_backend(project),
-        secrets_provider=secrets_provider or PASSPHRASE,
+        backend_url=backend or config.state.backend or default_backend(project),
+        secrets_provider=secrets_provider or config.state.secrets_provider,
         gcp_project=project,
         region=config.region,
         work_dir=project_dir / WORK_DIR / config.service_name,

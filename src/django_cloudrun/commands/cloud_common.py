@@ -35,7 +35,7 @@ BackendOption = Annotated[
     typer.Option(
         "--backend",
         help="Pulumi state backend: gs://BUCKET or file://PATH "
-        "(default: gs://PROJECT-django-cloudrun-state).",
+        "(default: [state] backend in cloudrun.toml).",
         envvar="DJANGO_CLOUDRUN_BACKEND",
     ),
 ]
@@ -44,7 +44,7 @@ SecretsProviderOption = Annotated[
     typer.Option(
         "--secrets-provider",
         help="Encrypts the state's secrets: passphrase (PULUMI_CONFIG_PASSPHRASE) or "
-        "gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (default: passphrase).",
+        "gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (default: [state] in cloudrun.toml).",
         envvar="DJANGO_CLOUDRUN_SECRETS_PROVIDER",
     ),
 ]

@@ -26,6 +26,7 @@ from .sections import (
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
+    StateConfig,
     StaticConfig,
     SuperuserConfig,
     Table,
@@ -112,6 +113,9 @@ class CloudRunConfig(Table):
         default_factory=MonitoringConfig, description="Monitoring."
     )
     build: BuildConfig = Field(default_factory=BuildConfig, description="Cloud Build.")
+    state: StateConfig = Field(
+        default_factory=StateConfig, description="Deployment state (Pulumi)."
+    )
     custom_domains: list[Hostname] = Field(
         default_factory=list, description="Host names mapped to the service."
     )

@@ -31,6 +31,8 @@ __all__ = [
     "PgIdentifier",
     "ProjectId",
     "Regex",
+    "StateBackend",
+    "SecretsProvider",
     "Region",
     "ResourceName",
     "Rule",
@@ -214,4 +216,19 @@ GithubRepository = Annotated[
     str, matches(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", "a GitHub repository as owner/name")
 ]
 Regex = Annotated[str, Rule("a valid regular expression", _regex)]
+StateBackend = Annotated[
+    str,
+    matches(
+        r"(gs|s3|azblob)://[a-z0-9][a-z0-9._/-]*|file://\S+|https://\S+",
+        "a Pulumi state backend URL such as gs://BUCKET, file://~/.pulumi-state or "
+        "https://api.pulumi.com",
+    ),
+]
+SecretsProvider = Annotated[
+    str,
+    matches(
+        r"passphrase|gcpkms://projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+",
+        "passphrase or gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K",
+    ),
+]
 Hostname = Annotated[str, Rule(_HOSTNAME_RULE, _hostname)]

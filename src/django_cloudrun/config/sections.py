@@ -19,6 +19,8 @@ from .rules import (
     ManageCommand,
     PgIdentifier,
     Regex,
+    SecretsProvider,
+    StateBackend,
     ResourceName,
     duplicates,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "LoggingConfig",
     "MediaConfig",
     "MonitoringConfig",
+    "StateConfig",
     "StaticConfig",
     "SuperuserConfig",
     "Table",
@@ -191,7 +194,13 @@ class TracingConfig(Table):
     """OpenTelemetry traces exported to Cloud Trace."""
 
     enabled: bool = Field(default=False, description="Export traces (needs the otel extra).")
-    sample_ratio: float = Field(default=0.1, ge=0, le=1, description="Share of requests traced.")
+    sample_ratio: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of requests traced among those that arrive without a sampling "
+        "decision; a decision in traceparent (Cloud Run's front end sends one) is followed.",
+    )
 
 
 class MonitoringConfig(Table):
@@ -220,3 +229,16 @@ class BuildConfig(Table):
         if not pattern:
             raise fail("must not be empty: it would match every branch")
         return pattern
+
+
+class StateConfig(Table):
+    """Where deploy keeps Pulumi's state, and how secrets in it are encrypted."""
+
+    backend: StateBackend | None = Field(
+        default=None,
+        description="State backend URL; unset means gs://PROJECT_ID-django-cloudrun-state.",
+    )
+    secrets_provider: SecretsProvider = Field(
+        default="passphrase",
+        description="passphrase (PULUMI_CONFIG_PASSPHRASE) or a gcpkms:// key.",
+    )

@@ -100,6 +100,10 @@ def plain_environment(
         contract.CLOUDRUN_LOG_FORMAT: "json" if config.logging.json_lines else "text",
         contract.CLOUDRUN_REQUEST_TIMEOUT: str(config.timeout_seconds),
         contract.CLOUDRUN_MAX_CONCURRENCY: str(config.max_concurrency),
+        contract.CLOUDRUN_TRACING_ENABLED: "1" if config.tracing.enabled else "",
+        contract.CLOUDRUN_TRACE_SAMPLE_RATIO: (
+            str(config.tracing.sample_ratio) if config.tracing.enabled else ""
+        ),
         contract.CLOUDRUN_SECRET_VARIABLES: ",".join(sorted(config.secret_environment_variables)),
         contract.GOOGLE_CLOUD_PROJECT: placement.project_id,
     }
