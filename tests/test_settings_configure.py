@@ -238,3 +238,18 @@ def test_api_media_on_an_emulator_sign_urls_with_the_local_key():
     storage = configured(env)["STORAGES"]["default"]  # type: ignore[index]
     assert storage["BACKEND"] == "django_cloudrun.storage_emulator.EmulatorStorage"
     assert storage["OPTIONS"]["iam_sign_blob"] is False
+
+
+def test_tracing_is_off_unless_the_environment_turns_it_on():
+    assert configured(PRODUCTION_ENV)["CLOUDRUN_TRACING_ENABLED"] is False
+    env = {**PRODUCTION_ENV, "CLOUDRUN_TRACING_ENABLED": "1", "CLOUDRUN_TRACE_SAMPLE_RATIO": "0.5"}
+    settings = configured(env)
+    assert (settings["CLOUDRUN_TRACING_ENABLED"], settings["CLOUDRUN_TRACE_SAMPLE_RATIO"]) == (
+        True,
+        "0.5",
+    )
+
+
+def test_tracing_settings_of_the_project_win():
+    env = {**PRODUCTION_ENV, "CLOUDRUN_TRACING_ENABLED": "1"}
+    assert configured(env, CLOUDRUN_TRACING_ENABLED=False)["CLOUDRUN_TRACING_ENABLED"] is False

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CloudRunConfig(AppConfig):
@@ -8,3 +9,8 @@ class CloudRunConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the cloudrun.* checks)
+
+        if getattr(settings, "CLOUDRUN_TRACING_ENABLED", False):
+            from . import tracing
+
+            tracing.install()

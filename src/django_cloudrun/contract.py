@@ -16,6 +16,7 @@ __all__ = [
     "CONTRACT",
     "by_name",
     "names_for",
+    "is_true",
     "DB_ENGINE",
     "DB_HOST",
     "DB_PORT",
@@ -42,6 +43,8 @@ __all__ = [
     "CLOUDRUN_LOG_FORMAT",
     "CLOUDRUN_REQUEST_TIMEOUT",
     "CLOUDRUN_MAX_CONCURRENCY",
+    "CLOUDRUN_TRACING_ENABLED",
+    "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "WEB_CONCURRENCY",
     "GOOGLE_CLOUD_PROJECT",
     "PORT",
@@ -141,6 +144,16 @@ CLOUDRUN_REQUEST_TIMEOUT = EnvVar(
 CLOUDRUN_MAX_CONCURRENCY = EnvVar(
     "CLOUDRUN_MAX_CONCURRENCY", "Requests Cloud Run sends one instance at once."
 )
+CLOUDRUN_TRACING_ENABLED = EnvVar(
+    "CLOUDRUN_TRACING_ENABLED",
+    "1: requests and their SQL queries are traced with OpenTelemetry and exported to Cloud "
+    'Trace (needs `pip install "django-cloudrun[otel]"`).',
+)
+CLOUDRUN_TRACE_SAMPLE_RATIO = EnvVar(
+    "CLOUDRUN_TRACE_SAMPLE_RATIO",
+    "Share (0 to 1) of requests traced among those that arrive without a sampling decision; "
+    "a decision in traceparent or X-Cloud-Trace-Context, as Cloud Run sends, is followed.",
+)
 WEB_CONCURRENCY = EnvVar(
     "WEB_CONCURRENCY", "Worker processes of the server; by default one per CPU."
 )
@@ -178,3 +191,8 @@ def by_name(name: str) -> EnvVar:
 def names_for(*scopes: Scope) -> frozenset[str]:
     """Names of the variables given to processes of the given scopes."""
     return frozenset(var.name for var in CONTRACT if var.scope in scopes)
+
+
+def is_true(value: str) -> bool:
+    """How the container reads a yes/no variable: 1, true, yes or on, in any case."""
+    return value.strip().lower() in ("1", "true", "yes", "on")

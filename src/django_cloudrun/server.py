@@ -19,7 +19,7 @@ from typing import Any
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
-from . import concurrency, contract
+from . import concurrency, contract, tracing
 from .logs import http_request_from_environ, trace_context_from_headers
 
 __all__ = ["CloudRunServer", "server_options"]
@@ -52,7 +52,19 @@ def server_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "accesslog": "-",
         "logger_class": "django_cloudrun.server.CloudRunLogger",
         "proc_name": environ.get(contract.K_SERVICE.name) or "django-cloudrun",
+        # Tracing's exporter thread and gRPC channel would not survive the fork: each worker
+        # makes its own, and flushes it on the way out (no-ops when tracing is off).
+        "post_fork": _start_tracing,
+        "worker_exit": _stop_tracing,
     }
+
+
+def _start_tracing(server: Any, worker: Any) -> None:
+    tracing.start()
+
+
+def _stop_tracing(server: Any, worker: Any) -> None:
+    tracing.shutdown()
 
 
 class CloudRunLogger(glogging.Logger):

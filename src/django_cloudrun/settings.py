@@ -66,6 +66,7 @@ def configure(
         )
         namespace["LOGGING"] = logging_config(json=log_format == "json")
     namespace.setdefault("CLOUDRUN_MEDIA_MODE", _media_mode(env))
+    _tracing(namespace, env)
 
 
 def _user_set(namespace: Mapping[str, Any], name: str) -> bool:
@@ -92,7 +93,17 @@ def _debug(namespace: Mapping[str, Any], env: Mapping[str, str]) -> bool:
     raw = env.get(contract.DJANGO_DEBUG.name)
     if raw is None:
         return bool(namespace.get("DEBUG", False))
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+    return contract.is_true(raw)
+
+
+def _tracing(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    """The tracing settings; django_cloudrun.tracing validates and applies them when the app
+    is ready (AppConfig.ready)."""
+    enabled = contract.is_true(env.get(contract.CLOUDRUN_TRACING_ENABLED.name, ""))
+    namespace.setdefault(contract.CLOUDRUN_TRACING_ENABLED.name, enabled)
+    ratio = env.get(contract.CLOUDRUN_TRACE_SAMPLE_RATIO.name, "").strip()
+    if ratio:
+        namespace.setdefault(contract.CLOUDRUN_TRACE_SAMPLE_RATIO.name, ratio)
 
 
 def _secret_key(

@@ -93,6 +93,12 @@ def test_api_media_lets_the_runtime_account_sign_urls_as_itself_only():
     assert rows - BASE == {(RUNTIME, "roles/iam.serviceAccountTokenCreator", runtime_name)}
 
 
+def test_tracing_lets_the_runtime_account_alone_write_traces():
+    rows = deploy("public = false\n[tracing]\nenabled = true").iam()
+    # The jobs get the same environment but serve no requests, so they export no traces.
+    assert rows - BASE == {(RUNTIME, "roles/cloudtrace.agent", PROJECT)}
+
+
 def test_project_secrets_are_readable_by_every_process_that_gets_them():
     rows = deploy('public = false\n[secret_environment_variables]\nSTRIPE_KEY = "stripe"').iam()
     assert rows - BASE == {

@@ -157,6 +157,14 @@ def test_request_timeout_and_concurrency_reach_the_server():
     assert plain["CLOUDRUN_MAX_CONCURRENCY"] == "40"
 
 
+def test_tracing_reaches_the_server_only_when_enabled():
+    plain, _ = env_of(service_container(deploy("[tracing]\nenabled = true\nsample_ratio = 0.5")))
+    assert plain["CLOUDRUN_TRACING_ENABLED"] == "1"
+    assert plain["CLOUDRUN_TRACE_SAMPLE_RATIO"] == "0.5"
+    plain, _ = env_of(service_container(deploy("[tracing]\nsample_ratio = 0.5")))
+    assert not {"CLOUDRUN_TRACING_ENABLED", "CLOUDRUN_TRACE_SAMPLE_RATIO"} & set(plain)
+
+
 @pytest.mark.parametrize(
     ("setting", "ingress"),
     [

@@ -3,7 +3,8 @@
 Least privilege is derived, not listed: each process (the service, each job) runs as an
 account that can read exactly the secrets in its own environment, use Cloud SQL only if it
 mounts the socket, and reach a bucket only if it mounts it (or, for the service's account,
-if it is listed in buckets).
+if it is listed in buckets). The service's account writes traces only if the service's
+environment turns tracing on; jobs serve no requests, so they export no traces.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_gcp import cloudrunv2, serviceaccount
 
+from ..contract import CLOUDRUN_TRACING_ENABLED, is_true
 from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, SecretEnv, Volume
 from .identity import (
     BUCKET_READER,
     CLOUDSQL_CLIENT,
+    CLOUDTRACE_AGENT,
     OBJECT_ADMIN,
     OBJECT_VIEWER,
     TOKEN_CREATOR,
@@ -62,6 +65,7 @@ class CloudRunApp(pulumi.ComponentResource):
             volumes=args.volumes,
             buckets=args.buckets,
             sign_urls=args.sign_urls,
+            traces=_traced(args.env),
         )
 
         self.job_accounts = {}
@@ -122,6 +126,7 @@ class CloudRunApp(pulumi.ComponentResource):
         volumes: Sequence[Volume],
         buckets: Mapping[str, pulumi.Input[str]] | None = None,
         sign_urls: bool = False,
+        traces: bool = False,
     ) -> list[pulumi.Resource]:
         """Exactly what the process running as `account` needs, each on its resource."""
         args = self._args
@@ -167,6 +172,16 @@ class CloudRunApp(pulumi.ComponentResource):
                         parent=self,
                     )
                 )
+        if traces:
+            grants.append(
+                grant_project(
+                    f"{prefix}-cloudtrace-agent",
+                    project=args.project,
+                    role=CLOUDTRACE_AGENT,
+                    member=account.member,
+                    parent=self,
+                )
+            )
         if sign_urls:
             grants.append(
                 grant_account(
@@ -178,3 +193,8 @@ class CloudRunApp(pulumi.ComponentResource):
                 )
             )
         return grants
+
+
+def _traced(env: Mapping[str, pulumi.Input[str]]) -> bool:
+    value = env.get(CLOUDRUN_TRACING_ENABLED.name, "")
+    return isinstance(value, str) and is_true(value)

@@ -23,6 +23,7 @@ __all__ = [
     "ARTIFACT_WRITER",
     "BUCKET_READER",
     "CLOUDSQL_CLIENT",
+    "CLOUDTRACE_AGENT",
     "INVOKER",
     "LOG_WRITER",
     "OBJECT_ADMIN",
@@ -50,6 +51,7 @@ RUN_DEVELOPER = "roles/run.developer"
 INVOKER = "roles/run.invoker"
 ARTIFACT_WRITER = "roles/artifactregistry.writer"
 LOG_WRITER = "roles/logging.logWriter"
+CLOUDTRACE_AGENT = "roles/cloudtrace.agent"
 
 
 def service_account(

@@ -250,10 +250,6 @@ def warnings(config: CloudRunConfig) -> list[str]:
         out.append(
             "static.mode = gcs-cdn: the static bucket and Cloud CDN are not part of the plan yet"
         )
-    if config.tracing.enabled:
-        out.append(
-            "tracing.enabled: the runtime account gets no roles/cloudtrace.agent in this plan yet"
-        )
     return out
 
 

@@ -15,6 +15,7 @@ from .trace import (
     TraceContext,
     TraceContextMiddleware,
     current_trace_context,
+    set_span_reader,
     trace_context_from_headers,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "TraceContextMiddleware",
     "trace_context_from_headers",
     "current_trace_context",
+    "set_span_reader",
     "http_request_from_environ",
 ]

@@ -1,4 +1,9 @@
-"""The trace a request belongs to, read from its headers and kept for the log lines it emits."""
+"""The trace a request belongs to, read from its headers and kept for the log lines it emits.
+
+When tracing is on, django_cloudrun.tracing registers a reader of the active span with
+set_span_reader(), so log lines name the span they were written in and Cloud Trace shows them
+under it; this module never imports OpenTelemetry itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ __all__ = [
     "TraceContext",
     "trace_context_from_headers",
     "current_trace_context",
+    "set_span_reader",
     "TraceContextMiddleware",
 ]
 
@@ -26,6 +32,7 @@ _TRACEPARENT = re.compile(
 _CLOUD_TRACE = re.compile(r"(?P<trace>[0-9a-fA-F]{32})/(?P<span>[0-9]{1,20})(?:;o=(?P<o>[0-9]+))?")
 
 _current: ContextVar[TraceContext | None] = ContextVar("django_cloudrun_trace", default=None)
+_span_reader: Callable[[], TraceContext | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,19 @@ def trace_context_from_headers(headers: Mapping[str, str]) -> TraceContext | Non
 
 
 def current_trace_context() -> TraceContext | None:
-    """The trace of the request being served, if any."""
+    """The active span if a span reader is set and a span is active, else the trace named by
+    the headers of the request being served, if any."""
+    if _span_reader is not None:
+        active = _span_reader()
+        if active is not None:
+            return active
     return _current.get()
+
+
+def set_span_reader(reader: Callable[[], TraceContext | None] | None) -> None:
+    """Make current_trace_context() ask ``reader`` first (None: headers only)."""
+    global _span_reader
+    _span_reader = reader
 
 
 def _from_traceparent(value: str) -> TraceContext | None:
