@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from django_cloudrun.dbinit import AdminCredentials, DbInitError, Target, initialize
-from pg import SOCKET_DIR, admin_connection, manage, scratch, start_manage, unique_name
+from pg import SOCKET_DIR, admin_connection, drop, manage, scratch, start_manage, unique_name
 
 EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
 ADMIN = AdminCredentials(host=SOCKET_DIR, port="", user="postgres", password="")
@@ -146,3 +146,39 @@ def test_unreachable_server_is_one_line_without_the_password():
     assert "\n" not in message
     assert "admin-secret-value" not in message and "pw-value-123" not in message
 
+
+
+def test_a_cloud_sql_like_admin_without_superuser_sets_everything_up():
+    """Cloud SQL's postgres user has CREATEROLE and CREATEDB but is not a superuser."""
+    admin_role = unique_name("admin")
+    with admin_connection() as conn:
+        conn.execute(f'CREATE ROLE "{admin_role}" LOGIN CREATEROLE CREATEDB')
+    try:
+        with scratch() as space:
+            admin = AdminCredentials(SOCKET_DIR, "", admin_role, "")
+            for _ in range(2):
+                initialize(admin, Target(space.database, space.role, space.password, EXTENSIONS))
+            assert databases_named(space.database) == (1, space.role)
+            assert set(EXTENSIONS) <= extensions_in(space.database)
+    finally:
+        drop(role=admin_role)
+
+
+def test_an_existing_role_loses_privileges_the_application_does_not_need():
+    with scratch() as space:
+        with admin_connection() as conn:
+            conn.execute(f'CREATE ROLE "{space.role}" LOGIN CREATEROLE CREATEDB')
+            conn.execute(f'GRANT pg_read_all_data TO "{space.role}"')
+        initialize(ADMIN, Target(space.database, space.role, space.password))
+        with admin_connection() as conn:
+            rights = conn.execute(
+                "SELECT rolcreaterole, rolcreatedb, rolsuper, rolcanlogin FROM pg_roles WHERE rolname = %s",
+                (space.role,),
+            ).fetchone()
+            memberships = conn.execute(
+                "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"
+                " WHERE r.rolname = %s",
+                (space.role,),
+            ).fetchone()[0]
+        assert rights == (False, False, False, True)
+        assert memberships == 0

@@ -8,6 +8,7 @@ client: the clear text never reaches the server, its statement log or this proce
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -93,7 +94,14 @@ def _ensure_role(conn: psycopg.Connection, target: Target, report: Callable[[str
     ).decode()
     role = sql.Identifier(target.role)
     if _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", target.role):
-        conn.execute(sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+        # A role made elsewhere (the Cloud SQL API makes every user a cloudsqlsuperuser)
+        # is brought down to what the application needs.
+        conn.execute(
+            sql.SQL(
+                "ALTER ROLE {} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(role, sql.Literal(verifier))
+        )
+        _revoke_memberships(conn, target.role)
         report(f"role {target.role} exists; password set")
     else:
         conn.execute(sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
@@ -105,6 +113,19 @@ def _ensure_role(conn: psycopg.Connection, target: Target, report: Callable[[str
         # Cloud SQL's admin is not a superuser: it may hand a database to a role only
         # when it is a member of that role.
         conn.execute(sql.SQL("GRANT {} TO current_user").format(role))
+
+
+def _revoke_memberships(conn: psycopg.Connection, role: str) -> None:
+    granted = conn.execute(
+        "SELECT g.rolname FROM pg_auth_members m"
+        " JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member"
+        " WHERE r.rolname = %s",
+        (role,),
+    ).fetchall()
+    for (group,) in granted:
+        conn.execute(
+            sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(role))
+        )
 
 
 def _ensure_database(
@@ -157,7 +178,9 @@ def initialize(
                 f"{admin.user!r} lacks a privilege db-init needs: {error.diag.message_primary}"
             ) from None
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            # A broken connection has released the lock already; keep the first error.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
 def parse_extensions(raw: str | Iterable[str]) -> tuple[str, ...]:

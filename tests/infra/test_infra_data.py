@@ -109,26 +109,27 @@ def test_backup_schedule_that_is_not_daily_on_the_hour_is_a_config_error(schedul
     ]
 
 
-def test_database_and_user_come_from_the_config():
+def test_database_comes_from_the_config_and_the_app_role_is_left_to_db_init():
     declared = deploy('[database]\ndatabase = "shop"\nuser = "shop_app"')
     assert declared.one(DATABASE)["name"] == "shop"
     assert declared.one(DATABASE)["instance"] == "demo-django-db"
+    # A user made through the Cloud SQL API joins cloudsqlsuperuser; only the admin is.
     users = {u["name"]: u for u in declared.of_type(USER).values()}
-    assert set(users) == {"shop_app", "postgres"}
-    assert all(u["instance"] == "demo-django-db" for u in users.values())
+    assert set(users) == {"postgres"}
+    plain, _secret = env_of(job_container(declared, "db-init"))
+    assert plain["DB_USER"] == "shop_app"
 
 
-def test_users_get_the_random_passwords_of_their_own_secrets():
+def test_the_admin_gets_the_random_password_of_its_own_secret():
     declared = deploy()
-    users = {u["name"]: u for u in declared.of_type(USER).values()}
+    admin = declared.one(USER)
     versions = declared.of_type(SECRET_VERSION)
-    assert secret_value(users["django"]["password"]) == secret_value(
-        versions["demo-django-db-password"]["secretData"]
-    )
-    assert secret_value(users["postgres"]["password"]) == secret_value(
+    assert secret_value(admin["password"]) == secret_value(
         versions["demo-django-db-admin-password"]["secretData"]
     )
-    assert secret_value(users["django"]["password"]) != secret_value(users["postgres"]["password"])
+    assert secret_value(admin["password"]) != secret_value(
+        versions["demo-django-db-password"]["secretData"]
+    )
 
 
 def test_db_init_connects_as_the_admin_user_cloud_sql_gets_a_password_for():

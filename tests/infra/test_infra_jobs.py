@@ -60,7 +60,6 @@ def test_migrate_waits_for_db_init_and_the_service_waits_for_migrate():
 def test_db_init_waits_for_the_database_its_users_and_its_grants():
     depends = dict.fromkeys(deploy().depends_on[(JOB, "demo-django-db-init")])
     assert ("gcp:sql/database:Database", "demo-django-database") in depends
-    assert ("gcp:sql/user:User", "demo-django-user") in depends
     assert ("gcp:sql/user:User", "demo-django-admin") in depends
     assert (
         "gcp:secretmanager/secretIamMember:SecretIamMember",

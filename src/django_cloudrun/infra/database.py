@@ -52,7 +52,6 @@ def backup_start_time(schedule: str) -> str:
 class Database:
     instance: sql.DatabaseInstance
     database: sql.Database
-    user: sql.User
     admin: sql.User
 
     @property
@@ -65,7 +64,6 @@ def database(
     config: CloudRunConfig,
     *,
     project: str,
-    password: pulumi.Input[str],
     admin_password: pulumi.Input[str],
     labels: dict[str, str],
     parent: pulumi.Resource,
@@ -129,18 +127,8 @@ def database(
         ),
         opts=child,
     )
-    # PostgreSQL refuses to drop a role that owns objects: abandon, do not fail destroy.
-    user = sql.User(
-        f"{name}-user",
-        sql.UserArgs(
-            project=project,
-            instance=instance.name,
-            name=db.user,
-            password=password,
-            deletion_policy="ABANDON",
-        ),
-        opts=child,
-    )
+    # The application's role is not created here: every user made through the Cloud SQL API
+    # joins cloudsqlsuperuser (CREATEROLE, CREATEDB). db-init creates it with LOGIN only.
     admin = sql.User(
         f"{name}-admin",
         sql.UserArgs(
@@ -152,4 +140,4 @@ def database(
         ),
         opts=child,
     )
-    return Database(instance, app_database, user, admin)
+    return Database(instance, app_database, admin)

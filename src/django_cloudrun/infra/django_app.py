@@ -102,7 +102,6 @@ class DjangoApp(pulumi.ComponentResource):
             name,
             config,
             project=project,
-            password=self.secrets["db-password"].password.result,
             admin_password=self.secrets["db-admin-password"].password.result,
             labels=labels,
             parent=self,
@@ -161,7 +160,7 @@ class DjangoApp(pulumi.ComponentResource):
                 volumes=[cloudsql.name],
                 timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
                 depends_on=(
-                    [self.database.database, self.database.user, self.database.admin]
+                    [self.database.database, self.database.admin]
                     if index == 0
                     else []
                 ),
