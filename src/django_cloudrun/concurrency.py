@@ -44,7 +44,12 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
 
 
 def web_workers(environ: Mapping[str, str] = os.environ) -> int:
-    return _positive_int(environ, contract.WEB_CONCURRENCY.name, cpu_count())
+    """One process per CPU, but never more processes than the instance has connections:
+    each process's pool holds at least one, and the budget counts them all."""
+    if environ.get(contract.WEB_CONCURRENCY.name, "").strip():
+        return _positive_int(environ, contract.WEB_CONCURRENCY.name, 1)
+    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE.name, DEFAULT_POOL_MAX_SIZE)
+    return min(cpu_count(), budget)
 
 
 def threads_per_worker(environ: Mapping[str, str] = os.environ) -> int:
