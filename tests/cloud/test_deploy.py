@@ -351,3 +351,20 @@ def test_command_line_options_override_the_state_table(project_dir: Path):
         file.write('[state]\nbackend = "file://~/.pulumi-state"\n')
     target = make_target(project_dir, backend="gs://elsewhere", secrets_provider="passphrase")
     assert (target.stack.backend_url, target.stack.secrets_provider) == ("gs://elsewhere", "passphrase")
+
+
+def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, fakes):
+    run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+
+    def tokens(run_index: int) -> dict[str, str]:
+        _program, declared, _targets = fakes.engine.runs[run_index]
+        return {
+            name: inputs["runExecutionToken"]
+            for (type_, name), inputs in declared.inputs.items()
+            if type_ == "gcp:cloudrunv2/job:Job" and "runExecutionToken" in inputs
+        }
+
+    first, second = tokens(-2), tokens(-1)
+    assert set(first) == {"shop-django-db-init", "shop-django-migrate"}
+    assert all(first[job] != second[job] for job in first)

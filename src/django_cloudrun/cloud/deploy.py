@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +155,12 @@ def deploy(
     if image is None:
         image = build_image(target, clients, on_event)
     on_event(Step(f"deploying {image}: db-init, migrate, then the new revision"))
-    outputs = update(clients.engine, target, Program(target.config, image), on_event)
+    # db-init and migrate run on every deployment, the seed's contract: a release unique to
+    # this deployment gives the jobs a new execution token even when the image and the
+    # configuration are those of an earlier one (a rollback, or a retry after a failure).
+    release = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+    program = Program(target.config, image, release=release)
+    outputs = update(clients.engine, target, program, on_event)
     url = str(outputs.get("url", ""))
     return Deployment(
         service=target.service,
