@@ -1,9 +1,10 @@
 """The two CI files init writes; a project uses one of them.
 
-Both build the image, push it to the Artifact Registry repository the IaC creates
-({region}-docker.pkg.dev/{project}/{service}/{app}:{commit}), then run
-`django-cloudrun deploy --image` with it, so the image a deployment runs is always the one
-the IaC was given (CI never changes the service behind the IaC's back).
+Both build the image and push it to the Artifact Registry repository the IaC creates
+({region}-docker.pkg.dev/{project}/{service}/{app}:{commit}). Only the IaC changes the
+service: the GitHub workflow then runs `django-cloudrun deploy --image` as a deployer
+identity, while the Cloud Build trigger's account, which may only push images, stops at the
+push and someone runs `deploy --image` with the result.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ _PROJECT_VARIABLE = """
 #                                   run init again)"""
 
 _CLOUDBUILD = """\
-# Cloud Build: build the image, push it to Artifact Registry, deploy it with django-cloudrun.
-# Written by `django-cloudrun init`. Set build.github_repository in cloudrun.toml and deploy:
-# the trigger it creates runs this file on every push, with these substitutions. By hand:
+# Cloud Build: build the image and push it to Artifact Registry. Written by
+# `django-cloudrun init`. Set build.github_repository in cloudrun.toml and deploy: the trigger
+# it creates runs this file on every push, with these substitutions. The trigger's account
+# may push images and nothing more, so it never changes the service behind the IaC's back;
+# deploy what it pushed with `django-cloudrun deploy --image IMAGE:COMMIT_SHA`. By hand:
 #   gcloud builds submit --config cloudbuild.yaml --substitutions COMMIT_SHA=$(git rev-parse HEAD)
 substitutions:
   _REGION: @REGION@
@@ -57,14 +60,7 @@ steps:
   - id: push
     name: gcr.io/cloud-builders/docker
     args: ["push", "@IMAGE@"]
-  - id: deploy
-    name: pulumi/pulumi-python-@CI_PYTHON@:@PULUMI@
-    entrypoint: bash
-    args:
-      - -c
-      - >-
-        python -m pip install --quiet "django-cloudrun[deploy]==@VERSION@" &&
-        django-cloudrun deploy --image "@IMAGE@"
+images: ["@IMAGE@"]
 """
 
 _WORKFLOW = """\
@@ -147,9 +143,6 @@ def cloudbuild(config: CloudRunConfig) -> str:
         SERVICE=config.service_name,
         APP=config.app_name,
         IMAGE="${_IMAGE}:$COMMIT_SHA",
-        CI_PYTHON=CI_PYTHON,
-        PULUMI=PULUMI_VERSION,
-        VERSION=__version__,
     )
 
 
