@@ -32,6 +32,10 @@ def problems(text: str, env: str | None = None) -> list[str]:
 # Each bad config and one line its error report must contain, verbatim.
 BAD_CONFIGS = [
     (
+        '[vpc]\nnetwork = "default"\n[database]\nprivate_ip = true',
+        "database.private_ip: requires vpc.mode connector or direct, got none",
+    ),
+    (
         '[state]\nbackend = "ftp://x"',
         "state.backend: must be a Pulumi state backend URL such as gs://BUCKET, "
         "file://~/.pulumi-state or https://api.pulumi.com, got 'ftp://x'",

@@ -93,19 +93,11 @@ def test_a_config_without_project_id_uses_a_placeholder_and_says_so():
         ('ingress_settings = "all"', "ingress_settings = all with no Cloud Armor policy"),
         ("[database]\ndeletion_protection = false", "database.deletion_protection = false"),
         ("[database]\npoint_in_time_recovery = false", "database.point_in_time_recovery = false"),
-        (
-            '[vpc]\nnetwork = "prod"\n[database]\nprivate_ip = true',
-            "database.private_ip with vpc.mode none",
-        ),
         ("public = false", "monitoring.uptime_check: no uptime check is created"),
         ("", "monitoring.alert_email is not set"),
         (
             '[environment_variables]\nAPI_TOKEN = "x"',
             "environment_variables.API_TOKEN: looks like a secret",
-        ),
-        (
-            '[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "clearsessions"',
-            "cron (prune)",
         ),
         ("[worker]\nenable_worker = true", "worker.enable_worker"),
     ],
@@ -118,7 +110,8 @@ def test_a_careful_config_has_no_warnings():
     text = (
         'project_id = "acme-prod"\npublic = false\n'
         'ingress_settings = "internal-and-cloud-load-balancing"\n'
-        '[monitoring]\nuptime_check = false\nalert_email = "ops@example.com"'
+        '[monitoring]\nuptime_check = false\nalert_email = "ops@example.com"\n'
+        '[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "clearsessions"'
     )
     assert plan(parse_config(text))["warnings"] == []
 

@@ -173,6 +173,9 @@ class CloudRunConfig(Table):
         vpc = info.data.get("vpc")
         if value.private_ip and vpc is not None and vpc.network is None:
             fail_at([("private_ip", "requires vpc.network (the network the IP is on)")])
+        if value.private_ip and vpc is not None and vpc.mode == "none":
+            # Cloud Run reaches a private IP only through the VPC.
+            fail_at([("private_ip", "requires vpc.mode connector or direct, got none")])
         return value
 
     @field_validator("cron")

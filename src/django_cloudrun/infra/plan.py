@@ -225,11 +225,6 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "database.point_in_time_recovery = false: the database can only be restored to "
             "its last daily backup"
         )
-    if db.private_ip and config.vpc.mode == "none":
-        out.append(
-            "database.private_ip with vpc.mode none: the instance has no public IP and the "
-            "service has no VPC access, so it cannot reach its database"
-        )
     if config.monitoring.uptime_check and not uptime_possible(config):
         out.append(
             "monitoring.uptime_check: no uptime check is created, because uptime checks "
