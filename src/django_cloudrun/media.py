@@ -9,6 +9,7 @@ in the site's origin.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
@@ -21,10 +22,12 @@ __all__ = ["MediaFilesMiddleware"]
 class MediaFilesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.prefix = settings.MEDIA_URL or ""
+        url = urlsplit(settings.MEDIA_URL or "")
+        # Django allows a relative MEDIA_URL ("media/"): it is a path on this site too.
+        self.prefix = "/" + url.path.lstrip("/")
         self.root = settings.MEDIA_ROOT
-        if not self.prefix.startswith("/") or self.prefix == "/" or not self.root:
-            raise MiddlewareNotUsed("MEDIA_URL is not a local path or MEDIA_ROOT is unset")
+        if url.scheme or url.netloc or self.prefix == "/" or not self.root:
+            raise MiddlewareNotUsed("MEDIA_URL is not a path on this site or MEDIA_ROOT is unset")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith(self.prefix):

@@ -1,0 +1,63 @@
+"""Media files served from the FUSE mount path: sandboxed, confined to MEDIA_ROOT."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import MiddlewareNotUsed, SuspiciousFileOperation
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory, override_settings
+
+from django_cloudrun.media import MediaFilesMiddleware
+
+
+def passthrough(request):
+    return HttpResponse("the application")
+
+
+@pytest.fixture
+def media_root(tmp_path):
+    (tmp_path / "attachments").mkdir()
+    (tmp_path / "attachments" / "page.html").write_text("<script>alert(1)</script>")
+    (tmp_path.parent / "outside.txt").write_text("not media")
+    return tmp_path
+
+
+@pytest.mark.parametrize("media_url", ["/media/", "media/"])
+def test_an_uploaded_file_is_served_sandboxed(media_root, media_url):
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL=media_url):
+        middleware = MediaFilesMiddleware(passthrough)
+        response = middleware(RequestFactory().get("/media/attachments/page.html"))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"<script>alert(1)</script>"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_other_paths_reach_the_application(media_root):
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="/media/"):
+        response = MediaFilesMiddleware(passthrough)(RequestFactory().get("/admin/"))
+    assert response.content == b"the application"
+
+
+def test_paths_outside_media_root_are_not_served(media_root):
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="/media/"):
+        middleware = MediaFilesMiddleware(passthrough)
+        # Django's handler answers 400 Bad Request to this exception.
+        with pytest.raises(SuspiciousFileOperation):
+            middleware(RequestFactory().get("/media/../outside.txt"))
+        with pytest.raises(Http404):
+            middleware(RequestFactory().get("/media/attachments/missing.txt"))
+
+
+def test_only_reads_are_allowed(media_root):
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="/media/"):
+        response = MediaFilesMiddleware(passthrough)(
+            RequestFactory().post("/media/attachments/page.html")
+        )
+    assert response.status_code == 405
+
+
+def test_media_on_another_host_are_left_to_it(media_root):
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="https://cdn.example.com/m/"):
+        with pytest.raises(MiddlewareNotUsed):
+            MediaFilesMiddleware(passthrough)
