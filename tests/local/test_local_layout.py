@@ -29,3 +29,14 @@ def test_socket_directory_moves_to_a_short_path_when_the_project_path_is_long(tm
 def test_same_project_path_and_config_give_the_same_layout():
     project = Path("/srv/app")
     assert layout_for(project, CONFIG) == layout_for(project, CONFIG)
+
+
+def test_private_files_are_never_readable_by_others(tmp_path):
+    from django_cloudrun.local.secrets import write_private
+
+    leftover = tmp_path / "secrets.tmp"
+    leftover.write_text("old")
+    leftover.chmod(0o644)
+    write_private(leftover, "new secret")
+    assert leftover.read_text() == "new secret"
+    assert leftover.stat().st_mode & 0o777 == 0o600

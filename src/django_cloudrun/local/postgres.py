@@ -24,6 +24,7 @@ from .account import Account
 from .errors import LocalError
 from .layout import Layout
 from .processes import Proc, pid_alive, spawn, tail
+from .secrets import write_private
 
 __all__ = ["Cluster", "find_binaries", "running_pid"]
 
@@ -114,8 +115,7 @@ class Cluster:
         self.account.check_reachable(self.layout.root)
         self.pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
         pwfile = self.layout.root / "initdb-password"
-        pwfile.write_text(self.admin_password)
-        pwfile.chmod(0o600)
+        write_private(pwfile, self.admin_password)
         self.account.own(self.pgdata, pwfile)
         log = self.layout.log("postgres")
         argv = [

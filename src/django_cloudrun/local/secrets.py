@@ -17,7 +17,7 @@ from ..config import CloudRunConfig
 from ..config.topology import SECRETS
 from .errors import LocalError
 
-__all__ = ["ensure_secrets", "read_secrets", "PLACEHOLDER_LENGTH"]
+__all__ = ["ensure_secrets", "read_secrets", "write_private", "PLACEHOLDER_LENGTH"]
 
 ALPHABET = string.ascii_letters + string.digits
 PLACEHOLDER_LENGTH = 32
@@ -59,10 +59,17 @@ def _write(path: Path, values: dict[str, str]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     lines = ["# Local secrets of django-cloudrun up; keep this file private."]
     lines += [f"{key}={value}" for key, value in values.items()]
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write("\n".join(lines) + "\n")
+        write_private(temporary, "\n".join(lines) + "\n")
         os.replace(temporary, path)
     except OSError as error:
         raise LocalError(f"cannot write {path}: {error.strerror}") from None
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, from its first byte (no umask window, and a
+    leftover file of the same name does not keep its mode)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
