@@ -368,3 +368,21 @@ def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, f
     first, second = tokens(-2), tokens(-1)
     assert set(first) == {"shop-django-db-init", "shop-django-migrate"}
     assert all(first[job] != second[job] for job in first)
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ("[worker]\nenable_worker = true\n", "worker.enable_worker = true"),
+        ('[static]\nmode = "gcs-cdn"\n', 'static.mode = "gcs-cdn"'),
+    ],
+)
+def test_settings_deploy_cannot_create_yet_are_refused_before_anything_runs(
+    project_dir: Path, fakes, table, named
+):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write(table)
+    error = failure(make_target(project_dir), fakes)
+    assert error.message.startswith(f"{named}: not deployable yet")
+    assert error.exit_code == 2
+    assert not [call for call in fakes.calls() if call.startswith(("engine.", "builder."))]

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import ConfigError
+from ..config import CloudRunConfig, ConfigError
 from ..config.budget import BudgetError
 from .clients import Clients
 from .errors import PrerequisiteError
@@ -61,10 +61,26 @@ def password_command(target: Target) -> str:
     return f"gcloud secrets versions access latest --secret={secret} --project {target.project}"
 
 
+def not_deployable_yet(config: CloudRunConfig) -> list[str]:
+    """Settings cloudrun.toml accepts that deploy does not create yet."""
+    found = []
+    if config.worker.enable_worker:
+        found.append("worker.enable_worker = true")
+    if config.static.mode == "gcs-cdn":
+        found.append('static.mode = "gcs-cdn"')
+    return found
+
+
 def check_rules(target: Target) -> None:
     """plan's rules (connection budget, backups, FUSE); their one line, exit 2."""
     from ..infra.program import preflight as rules
 
+    unavailable = not_deployable_yet(target.config)
+    if unavailable:
+        raise PrerequisiteError(
+            f"{unavailable[0]}: not deployable yet; `django-cloudrun plan` lists what deploy "
+            "creates. Remove it from cloudrun.toml to deploy the rest."
+        )
     try:
         rules(target.config)
     except BudgetError as error:

@@ -152,7 +152,8 @@ class StaticConfig(Table):
 
     mode: Literal["whitenoise", "gcs-cdn"] = Field(
         default="whitenoise",
-        description="Served by the app (WhiteNoise) or from a bucket behind Cloud CDN.",
+        description="Served by the app (WhiteNoise); gcs-cdn (a bucket behind Cloud CDN) is "
+        "accepted but not deployed yet (deploy refuses it).",
     )
 
 
@@ -166,7 +167,10 @@ class SuperuserConfig(Table):
 class WorkerConfig(Table):
     """A Celery worker service next to the web service."""
 
-    enable_worker: bool = Field(default=False, description="Deploy a Celery worker service.")
+    enable_worker: bool = Field(
+        default=False,
+        description="A Celery worker service; accepted but not deployed yet (deploy refuses it).",
+    )
     concurrency: int = Field(
         default=4, ge=1, le=100, description="Celery worker processes per instance."
     )
