@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.core.wsgi import get_wsgi_application
 
-from ...server import CloudRunServer, server_options
+from ...server import DEFAULT_HOST, CloudRunServer, server_options
 
 
 class Command(BaseCommand):
@@ -10,11 +10,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 8080).")
+        parser.add_argument(
+            "--host",
+            default=DEFAULT_HOST,
+            help="Address to listen on: all of them in a container (the default); "
+            "127.0.0.1 keeps a server on a workstation off the network.",
+        )
 
     def handle(self, *args, **options):
-        config = server_options()
-        if options["port"]:
-            config["bind"] = [f"0.0.0.0:{options['port']}"]
+        config = server_options(host=options["host"], port=options["port"])
         # The application is loaded here, before the workers fork, so each worker starts
         # with Django ready; no database connection is opened before the fork.
         CloudRunServer(get_wsgi_application(), config).run()
