@@ -8,6 +8,8 @@ import pytest
 
 from conftest import PASSPHRASE, PROJECT, make_target
 from django_cloudrun.cloud.deploy import deploy
+from django_cloudrun.cloud.failures import explain
+from django_cloudrun.cloud.interfaces import EngineFailed, ResourceFailure
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
 from django_cloudrun.cloud.events import (
     APP_TYPE, JOB_TYPE, REPOSITORY_TYPE, SERVICE_TYPE, Event, ResourceChange, Step,
@@ -135,13 +137,16 @@ def test_a_failed_db_init_job_stops_migrate_too(target, fakes):
     assert f"{SERVICE}-migrate" not in touched and f"{SERVICE}-service" not in touched
 
 
-def test_a_refused_resource_is_summarised_on_one_line(target, fakes):
-    fakes.engine.fail = f"{SERVICE}-media"
-    fakes.engine.message = (
+def test_a_refused_resource_is_summarised_on_one_line(target):
+    # The service mounts the bucket, so the engine never reaches the service (the fake
+    # engine follows explicit dependencies only, hence the failure built by hand).
+    bucket = f"urn:pulumi:default::{SERVICE}::django-cloudrun:index:DjangoApp$gcp:storage/bucket:Bucket::{SERVICE}-media"
+    message = (
         "error: 1 error occurred:\n\t* googleapi: Error 409: The requested bucket name is not "
         "available.\n\tDetails: conflict"
     )
-    error = failure(target, fakes, image="img@" + DIGEST)
+    failed = EngineFailed("update failed", [ResourceFailure(bucket, "gcp:storage/bucket:Bucket", message)])
+    error = explain(failed, target.config, PROJECT, service_updated=False)
     assert error.message == (
         f"storage.Bucket {SERVICE}-media was refused: googleapi: Error 409: The requested "
         "bucket name is not available. Details: conflict; the service was not updated"
@@ -386,3 +391,13 @@ def test_settings_deploy_cannot_create_yet_are_refused_before_anything_runs(
     assert error.message.startswith(f"{named}: not deployable yet")
     assert error.exit_code == 2
     assert not [call for call in fakes.calls() if call.startswith(("engine.", "builder."))]
+
+
+def test_a_resource_refused_after_the_new_revision_says_the_service_was_updated(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-alert-errors"
+    fakes.engine.message = "googleapi: Error 400: invalid filter"
+    error = failure(target, fakes, image="img@" + DIGEST)
+    assert error.message == (
+        f"monitoring.AlertPolicy {SERVICE}-alert-errors was refused: googleapi: Error 400: "
+        "invalid filter; the service was updated and serves the new revision"
+    )

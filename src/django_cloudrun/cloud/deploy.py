@@ -18,7 +18,16 @@ from ..config import CloudRunConfig, ConfigError
 from ..config.budget import BudgetError
 from .clients import Clients
 from .errors import PrerequisiteError
-from .events import APP_TYPE, REPOSITORY_TYPE, OnEvent, Step, ignore
+from .events import (
+    APP_TYPE,
+    REPOSITORY_TYPE,
+    SERVICE_TYPE,
+    Event,
+    OnEvent,
+    ResourceChange,
+    Step,
+    ignore,
+)
 from .failures import explain
 from .interfaces import Engine, EngineFailed, StateStore
 from .preflight import require
@@ -122,10 +131,20 @@ def update(
     targets: Sequence[str] = (),
 ) -> Mapping[str, Any]:
     """engine.up, its failure explained in one line."""
+    service_changed = False
+
+    def watch(event: Event) -> None:
+        nonlocal service_changed
+        if isinstance(event, ResourceChange) and event.type == SERVICE_TYPE:
+            service_changed = service_changed or event.state == "done"
+        on_event(event)
+
     try:
-        return engine.up(target.stack, program, on_event, targets=targets)
+        return engine.up(target.stack, program, watch, targets=targets)
     except EngineFailed as failed:
-        raise explain(failed, target.config, target.project) from None
+        raise explain(
+            failed, target.config, target.project, service_updated=service_changed
+        ) from None
 
 
 def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:

@@ -23,8 +23,12 @@ def job_failure_hint(name: str, *, region: str, project: str) -> str:
     return failure_hint(name, region=region, project=project)
 
 
-def explain(failed: EngineFailed, config: CloudRunConfig, project: str) -> CloudError:
-    """The one error to show for `failed`, most actionable cause first."""
+def explain(
+    failed: EngineFailed, config: CloudRunConfig, project: str, *, service_updated: bool = False
+) -> CloudError:
+    """The one error to show for `failed`, most actionable cause first. `service_updated`
+    says whether the service got its new revision before the failure (a resource that does
+    not feed the service, such as an alert policy, can fail after it)."""
     failures = failed.failures
     for failure in failures:
         if is_permission_error(failure.message):
@@ -44,9 +48,13 @@ def explain(failed: EngineFailed, config: CloudRunConfig, project: str) -> Cloud
             )
     if failures:
         failure = failures[0]
+        outcome = (
+            "the service was updated and serves the new revision"
+            if service_updated
+            else "the service was not updated"
+        )
         return CloudError(
-            f"{_resource(failure)} was refused: {one_line(failure.message, 200)}; "
-            "the service was not updated"
+            f"{_resource(failure)} was refused: {one_line(failure.message, 200)}; {outcome}"
         )
     return CloudError(f"deployment failed: {one_line(failed.summary, 200)}")
 
