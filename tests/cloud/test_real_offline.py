@@ -194,3 +194,20 @@ def test_a_dockerignore_with_exceptions_is_left_to_docker(tmp_path: Path):
         "keep.log",
         "other.log",
     }
+
+
+def test_a_bucket_of_another_project_is_refused():
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    from django_cloudrun.cloud.errors import CloudError
+    from django_cloudrun.cloud.real.buckets import check_owner
+
+    client = storage.Client(project="shop-prod-1", credentials=AnonymousCredentials())
+    squatted = storage.Bucket(client, name="shop-prod-1-django-cloudrun-state")
+    squatted._set_properties({"name": squatted.name, "projectNumber": "999"})
+    with pytest.raises(CloudError, match="belongs to another project \\(number 999\\); refusing"):
+        check_owner(squatted, "123456789012")
+    ours = storage.Bucket(client, name="shop-prod-1-django-cloudrun-state")
+    ours._set_properties({"name": ours.name, "projectNumber": "123456789012"})
+    assert check_owner(ours, "123456789012") is ours

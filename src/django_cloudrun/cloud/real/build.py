@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import CloudError, one_line
 from ..events import OnEvent, Step
 from ..source import write_archive
+from .buckets import check_owner, create_hardened, project_number
 from .google_errors import google_errors
 
 __all__ = ["BUILD_TIMEOUT", "CloudBuilder"]
@@ -32,7 +33,12 @@ class CloudBuilder:
 
         client = storage.Client(project=self.project)
         name = f"{self.project}_cloudbuild"
-        bucket = client.lookup_bucket(name) or client.create_bucket(name, project=self.project)
+        found = client.lookup_bucket(name)
+        bucket = (
+            check_owner(found, project_number(self.project))
+            if found is not None
+            else create_hardened(client, name, project=self.project, location="US", versioned=False)
+        )
         blob = f"source/django-cloudrun-{time.time_ns()}.tgz"
         with tempfile.TemporaryFile() as archive:
             count = write_archive(source, archive)

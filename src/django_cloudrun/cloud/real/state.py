@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .buckets import check_owner, create_hardened, project_number
 from .google_errors import google_errors
 
 __all__ = ["GcsStateStore"]
@@ -20,13 +21,15 @@ class GcsStateStore:
 
     def bucket_exists(self, bucket: str) -> bool:
         with google_errors(self.project, on=f"gs://{bucket}"):
-            return self._client().lookup_bucket(bucket) is not None
+            found = self._client().lookup_bucket(bucket)
+            if found is None:
+                return False
+            check_owner(found, project_number(self.project))
+            return True
 
     def create_bucket(self, bucket: str, *, location: str) -> None:
         with google_errors(self.project, on=f"gs://{bucket}"):
-            client = self._client()
-            new = client.bucket(bucket)
-            new.iam_configuration.uniform_bucket_level_access_enabled = True
-            new.iam_configuration.public_access_prevention = "enforced"
-            new.versioning_enabled = True  # earlier states stay readable after a bad update
-            client.create_bucket(new, project=self.project, location=location)
+            # Versioned: earlier states stay readable after a bad update.
+            create_hardened(
+                self._client(), bucket, project=self.project, location=location, versioned=True
+            )
