@@ -231,6 +231,11 @@ BAD_CONFIGS = [
         "got 'python manage.py clearsessions'",
     ),
     (
+        '[[cron]]\nname = "x"\nschedule = "0 0 * * *"\ncommand = "send_digest --subject \'Hi"',
+        "cron[0].command: is not a valid command line (no closing quotation), "
+        "got \"send_digest --subject 'Hi\"",
+    ),
+    (
         '[[cron]]\nname = "Nightly Job"\nschedule = "0 0 * * *"\ncommand = "clearsessions"',
         "cron[0].name: must be 1-40 lowercase letters, digits or hyphens",
     ),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import PROJECT
+from conftest import PROJECT, make_target
 from django_cloudrun.cloud import inspect
 from django_cloudrun.cloud.errors import PrerequisiteError
 from django_cloudrun.cloud.interfaces import ExecutionState, ServiceState, Traffic
@@ -148,3 +148,13 @@ def test_run_before_any_deploy_says_to_deploy(target, fakes):
         inspect.run_command(
             target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
         )
+
+
+@pytest.mark.parametrize("name", ["cron-nightly", f"{SERVICE}-cron-nightly"])
+def test_logs_of_a_cron_job_by_short_or_cloud_run_name(project_dir, fakes, name):
+    with open(project_dir / "cloudrun.toml", "a") as toml:
+        toml.write('[[cron]]\nname = "nightly"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n')
+    target = make_target(project_dir)
+    inspect.read_logs(target, fakes.logs, job=name, limit=5)
+    wanted = inspect.job_filter(f"{SERVICE}-cron-nightly")
+    assert fakes.journal == [("logs.read", wanted, 5)]

@@ -38,6 +38,8 @@ SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 SERVICE_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+JOB_MEMBER = "gcp:cloudrunv2/jobIamMember:JobIamMember"
+SCHEDULER_JOB = "gcp:cloudscheduler/job:Job"
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
 REPOSITORY_MEMBER = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
 TRIGGER = "gcp:cloudbuild/trigger:Trigger"
@@ -52,6 +54,7 @@ IAM_TYPES = (
     BUCKET_MEMBER,
     ACCOUNT_MEMBER,
     SERVICE_MEMBER,
+    JOB_MEMBER,
     REPOSITORY_MEMBER,
 )
 

@@ -39,13 +39,18 @@ def test_plan_json_on_the_example_lists_the_whole_deployment():
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [r["inputs"]["name"] for r in by_type(data, "service:Service")] == ["example-catalog"]
-    assert sorted(r["inputs"]["name"] for r in by_type(data, "job:Job")) == [
+    assert sorted(r["inputs"]["name"] for r in by_type(data, "cloudrunv2/job:Job")) == [
+        "example-catalog-cron-prune-items",
         "example-catalog-db-init",
         "example-catalog-migrate",
     ]
+    assert [r["inputs"]["schedule"] for r in by_type(data, "cloudscheduler/job:Job")] == [
+        "30 3 * * *"
+    ]
     assert len(by_type(data, "databaseInstance:DatabaseInstance")) == 1
     assert [r["inputs"]["name"] for r in by_type(data, "database:Database")] == ["django"]
-    assert sorted(r["inputs"]["name"] for r in by_type(data, "user:User")) == ["django", "postgres"]
+    # db-init creates the app's role; Cloud SQL's API only sets the admin's password.
+    assert [r["inputs"]["name"] for r in by_type(data, "user:User")] == ["postgres"]
     assert [r["inputs"]["name"] for r in by_type(data, "bucket:Bucket")] == [
         "example-project-example-catalog-django-media"
     ]
@@ -54,6 +59,13 @@ def test_plan_json_on_the_example_lists_the_whole_deployment():
     assert ("serviceAccount:example-catalog-run", "roles/cloudsql.client") in roles
     assert ("serviceAccount:example-catalog-db-init", "roles/secretmanager.secretAccessor") in roles
     assert ("allUsers", "roles/run.invoker") in roles
+    assert {
+        "member": "serviceAccount:example-catalog-scheduler@"
+        "example-project.iam.gserviceaccount.com",
+        "role": "roles/run.invoker",
+        "on": "job",
+        "resource": "example-catalog-cron-prune-items",
+    } in data["iam"]
     assert data["budget"]["pool_per_instance"] == 6
     assert "mock-password" not in result.stdout
 
@@ -75,7 +87,11 @@ def test_env_staging_is_private_and_has_no_all_users_member():
     assert [r["inputs"]["name"] for r in by_type(data, "service:Service")] == [
         "example-stg-catalog"
     ]
-    assert not [row for row in data["iam"] if row["role"] == "roles/run.invoker"]
+    assert not [
+        row
+        for row in data["iam"]
+        if row["role"] == "roles/run.invoker" and row["on"] == "service"
+    ]
 
 
 def test_public_false_has_no_all_users_member(tmp_path):

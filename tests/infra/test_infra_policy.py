@@ -73,7 +73,7 @@ def containers(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
     out += [
         (r["name"], c)
-        for r in resources(data, "job:Job")
+        for r in resources(data, "cloudrunv2/job:Job")
         for c in r["inputs"]["template"]["template"]["containers"]
     ]
     return out
@@ -159,7 +159,7 @@ def each_account_reads_the_secrets_it_uses(data, config):
     accounts = {}
     for r in resources(data, "service:Service"):
         accounts[r["name"]] = r["inputs"]["template"]["serviceAccount"]
-    for r in resources(data, "job:Job"):
+    for r in resources(data, "cloudrunv2/job:Job"):
         accounts[r["name"]] = r["inputs"]["template"]["template"]["serviceAccount"]
     readable = {
         (row["member"].removeprefix("serviceAccount:"), row["resource"])
@@ -220,8 +220,14 @@ def database_is_hardened(data, config):
     return problems
 
 
+def deploy_jobs(data):
+    """The jobs a deployment runs: the cron jobs have no execution token."""
+    jobs = resources(data, "cloudrunv2/job:Job")
+    return [r for r in jobs if "runExecutionToken" in r["inputs"]]
+
+
 def jobs_run_in_order_before_the_service(data, config):
-    jobs = resources(data, "job:Job")
+    jobs = deploy_jobs(data)
     (service,) = resources(data, "service:Service")
     db_init = next(
         r
@@ -242,6 +248,36 @@ def jobs_run_in_order_before_the_service(data, config):
         token = job["inputs"]["runExecutionToken"]
         if len(job["inputs"]["name"]) + len(token) >= 63:
             problems.append(f"{job['inputs']['name']} + token is 63 characters or more")
+    return problems
+
+
+def cron_jobs_are_scheduled_not_run_at_deploy(data, config):
+    """One token-less job and one scheduler job per [[cron]] entry, started by an account
+    that may run those jobs and do nothing else."""
+    jobs = resources(data, "cloudrunv2/job:Job")
+    cron = [r for r in jobs if "runExecutionToken" not in r["inputs"]]
+    triggers = resources(data, "cloudscheduler/job:Job")
+    problems = []
+    if not (len(cron) == len(triggers) == len(config.cron)):
+        problems.append(f"{len(cron)} cron jobs, {len(triggers)} triggers, {len(config.cron)}")
+    names = {r["inputs"]["name"] for r in cron}
+    schedulers = {
+        "serviceAccount:" + t["inputs"]["httpTarget"]["oauthToken"]["serviceAccountEmail"]
+        for t in triggers
+    }
+    for row in data["iam"]:
+        if row["member"] in schedulers and (
+            row["role"] != "roles/run.invoker" or row["on"] != "job" or row["resource"] not in names
+        ):
+            problems.append(f"scheduler account holds {row}")
+    for trigger in triggers:
+        job = trigger["inputs"]["httpTarget"]["uri"].rsplit("/", 1)[-1].removesuffix(":run")
+        if job not in names:
+            problems.append(f"{trigger['name']} starts {job}, not a cron job")
+        if not any(
+            row["member"] in schedulers and row["resource"] == job for row in data["iam"]
+        ):
+            problems.append(f"nobody may start {job}")
     return problems
 
 
@@ -320,6 +356,7 @@ POLICIES = [
     bucket_is_private_and_uniform,
     database_is_hardened,
     jobs_run_in_order_before_the_service,
+    cron_jobs_are_scheduled_not_run_at_deploy,
     probes_within_cloud_run_limits,
     environment_names_come_from_the_contract,
     service_urls_are_exact,

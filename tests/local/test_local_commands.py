@@ -38,8 +38,11 @@ def test_detached_up_reports_status_logs_and_stops_with_down(project):
     assert state["running"] and state["phase"] == "ready"
     assert {name: c["state"] for name, c in state["components"].items()} == {
         "database": "running", "media": "running", "db-init": "done", "migrate": "done",
-        "web": "ready",
+        "web": "ready", "cron-prune-items": "scheduled",
     }  # fmt: skip
+    (prune,) = state["cron"]
+    assert (prune["name"], prune["schedule"]) == ("cron-prune-items", "30 3 * * *")
+    assert prune["next_run"].endswith("T03:30:00+00:00") and prune["last_exit"] is None
     assert "superuser: admin created" in cli(project, "logs", "migrate").stdout
     assert "GET /health/ 200" in cli(project, "logs", "web").stdout
 

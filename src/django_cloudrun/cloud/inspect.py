@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config.names import job_name
-from ..config.topology import JOBS
+from ..config.topology import JOBS, cron_jobs
 from .errors import PrerequisiteError
 from .interfaces import CloudRun, ExecutionState, LogLine, Logs, ServiceState
 from .stack import Target
@@ -53,8 +53,9 @@ def job_filter(job: str, execution: str | None = None) -> str:
 
 
 def resolve_job(target: Target, name: str) -> str:
-    """A job's Cloud Run name from its short name (migrate) or its Cloud Run name."""
-    names = {job.name: job_name(target.service, job.name) for job in JOBS}
+    """A job's Cloud Run name from its short name (migrate, cron-NAME) or its Cloud Run name."""
+    jobs = (*JOBS, *cron_jobs(target.config))
+    names = {job.name: job_name(target.service, job.name) for job in jobs}
     if name in names:
         return names[name]
     if name in names.values():

@@ -54,6 +54,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
         apis.append("servicenetworking")
     if config.tracing.enabled:
         apis.append("cloudtrace")
+    if config.cron:
+        apis.append("cloudscheduler")
     return [f"{api}.googleapis.com" for api in apis]
 
 

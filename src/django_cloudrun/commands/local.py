@@ -14,15 +14,16 @@ import typer
 
 from ..config import DEFAULT_PATH, CloudRunConfig
 from ..config.budget import BudgetError
+from ..config.names import job_name
 from ..local import (
-    Layout, LocalError, Options, Probes, Supervisor, detach, ensure_secrets, layout_for,
-    lock_holder, read_state, run_once, stop_running,
+    Layout, LocalError, Options, Probes, Supervisor, cron_job_named, detach, ensure_secrets,
+    layout_for, lock_holder, read_state, run_once, stop_running,
 )  # fmt: skip
 from ..local.logfiles import follow, log_paths
 from . import cloud_ops
 from .cloud_common import CloudOption
 from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, stderr
-from .local_view import UpView, components_table, summary
+from .local_view import UpView, components_table, cron_table, summary
 
 __all__ = ["down", "local_app", "logs", "reset", "run", "secret", "status", "up"]
 
@@ -141,12 +142,17 @@ def status(
     console.print(f"{state['service']}: {state['phase']} (pid {state['pid']})", markup=False)
     console.print(summary(state))
     console.print(components_table(state))
+    if state.get("cron"):
+        console.print()
+        console.print(cron_table(state))
 
 
 def logs(
     component: Annotated[
         str | None,
-        typer.Argument(help="web, migrate, db-init, database, media or up; all if omitted."),
+        typer.Argument(
+            help="web, migrate, db-init, cron-NAME, database, media or up; all if omitted."
+        ),
     ] = None,
     follow_: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
@@ -157,7 +163,8 @@ def logs(
     env: EnvOption = None,
     cloud: CloudOption = False,
     job: Annotated[
-        str | None, typer.Option("--job", help="With --cloud: a job's logs (db-init, migrate).")
+        str | None,
+        typer.Option("--job", help="With --cloud: a job's logs (db-init, migrate, cron-NAME)."),
     ] = None,
 ) -> None:
     """Print the logs of the local components (--cloud: Cloud Logging, last 24 hours)."""
@@ -200,11 +207,20 @@ def run(
     env: EnvOption = None,
     database_url: DatabaseUrlOption = None,
     cloud: CloudOption = False,
+    cron: Annotated[
+        str | None,
+        typer.Option(
+            "--cron",
+            help="Run this [[cron]] entry's command now, with its cron job's environment.",
+        ),
+    ] = None,
 ) -> None:
     """Run a manage.py command as a one-off job with the service's environment.
 
     With --cloud, an execution of the migrate job on Cloud Run, waited for, its logs shown.
     """
+    if cron is not None:
+        return _run_cron(cron, args, config, env, database_url, cloud)
     if not args:
         stderr.print(
             "error: give the manage.py command after --, e.g. `django-cloudrun run -- shell`",
@@ -218,6 +234,30 @@ def run(
     with _errors():
         _need_manage_py(project)
         code = run_once(project, resolved, args, database_url=database_url)
+    raise typer.Exit(code)
+
+
+def _run_cron(
+    name: str,
+    args: list[str] | None,
+    config: Path,
+    env: str | None,
+    database_url: str | None,
+    cloud: bool,
+) -> None:
+    project, resolved, _layout = _project(config, env)
+    with _errors():
+        if args:
+            raise LocalError("--cron runs the entry's own command: give no arguments after --")
+        job = cron_job_named(resolved, name)
+        if cloud:
+            raise LocalError(
+                "--cron runs on this machine; to run it on Cloud Run now, run `gcloud "
+                f"scheduler jobs run {job_name(resolved.service_name, job.name)} --location "
+                f"{resolved.region} --project {resolved.project_id or 'PROJECT_ID'}`"
+            )
+        _need_manage_py(project)
+        code = run_once(project, resolved, (), database_url=database_url, job=job)
     raise typer.Exit(code)
 
 

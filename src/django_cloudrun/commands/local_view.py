@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["PASSWORD_COMMAND", "UpView", "components_table", "summary"]
+__all__ = ["PASSWORD_COMMAND", "UpView", "components_table", "cron_table", "summary"]
 
 PASSWORD_COMMAND = "django-cloudrun local secret superuser-password"
 STYLES = {
@@ -51,6 +51,33 @@ def components_table(snapshot: dict[str, Any]) -> Table:
             component["detail"],
         )
     return table
+
+
+def cron_table(snapshot: dict[str, Any]) -> Table:
+    """Each [[cron]] entry: its schedule (UTC), next run, last run and its exit code."""
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("cron", "schedule", "next run", "last run", "exit"):
+        table.add_column(column, no_wrap=True)
+    for entry in snapshot.get("cron", []):
+        code = entry["last_exit"]
+        if entry["running"]:
+            last_exit = Text("running", style="green")
+        elif code is None:
+            last_exit = Text("")
+        else:
+            last_exit = Text(str(code), style="green" if code == 0 else "bold red")
+        table.add_row(
+            entry["name"],
+            entry["schedule"],
+            _moment(entry["next_run"]) or "never",
+            _moment(entry["last_run"]),
+            last_exit,
+        )
+    return table
+
+
+def _moment(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else ""
 
 
 class UpView:
@@ -118,6 +145,8 @@ class UpView:
         if self.ready_after is not None and snapshot["phase"] == "ready":
             parts += [summary(snapshot), Text()]
         parts.append(components_table(snapshot))
+        if snapshot.get("cron"):
+            parts += [Text(), cron_table(snapshot)]
         if self.events:
             parts += [Text(), Text("\n".join(self.events), style="dim")]
         if self.ready_after is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -122,7 +123,10 @@ _HOSTNAME_RULE = "a lowercase host name such as www.example.com"
 
 
 def _manage_command(value: str) -> str | None:
-    words = value.split()
+    try:
+        words = shlex.split(value)  # how cron jobs split it into arguments
+    except ValueError as error:  # "No closing quotation"
+        return f"is not a valid command line ({str(error).lower()}), got {show(value)}"
     if not words:
         return "must not be empty"
     if words[0] in {"python", "python3", "manage.py", "./manage.py", "django-admin"}:

@@ -8,6 +8,7 @@ are) differs between targets.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from .. import contract
@@ -16,11 +17,16 @@ from .model import CloudRunConfig
 from ..contract import Scope
 
 __all__ = [
+    "CRON_PREFIX",
+    "CRON_SCOPES",
+    "CRON_TIMEOUT",
     "Job",
     "JOBS",
     "Placement",
     "SecretRef",
     "SECRETS",
+    "cron_job",
+    "cron_jobs",
     "plain_environment",
     "secret_environment",
     "service_variable_names",
@@ -40,6 +46,22 @@ JOBS = (
     Job("db-init", ("cloudrun_db_init",), frozenset({Scope.SERVICE, Scope.DB_INIT})),
     Job("migrate", ("cloudrun_migrate",), frozenset({Scope.SERVICE, Scope.MIGRATE})),
 )
+
+# A [[cron]] entry runs as the job cron-NAME, with exactly the service's environment: never
+# db-init's admin password nor migrate's superuser password, whichever command it runs.
+CRON_PREFIX = "cron-"
+CRON_SCOPES = SERVICE_SCOPES
+CRON_TIMEOUT = 3600  # seconds a run may take, on Cloud Run (at most 24 h) and on this machine
+
+
+def cron_job(name: str, command: str) -> Job:
+    """The job of the [[cron]] entry `name`: its manage.py arguments split as a shell would."""
+    return Job(f"{CRON_PREFIX}{name}", tuple(shlex.split(command)), CRON_SCOPES)
+
+
+def cron_jobs(config: CloudRunConfig) -> tuple[Job, ...]:
+    """One job per [[cron]] entry, in the order of cloudrun.toml."""
+    return tuple(cron_job(entry.name, entry.command) for entry in config.cron)
 
 
 @dataclass(frozen=True)

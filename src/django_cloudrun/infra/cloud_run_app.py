@@ -38,6 +38,7 @@ __all__ = ["CloudRunApp"]
 class CloudRunApp(pulumi.ComponentResource):
     """A Cloud Run service with a dedicated account, and jobs that run before each revision."""
 
+    args: CloudRunAppArgs  # what it was built from: cron jobs copy the service's settings
     service_account: serviceaccount.Account
     job_accounts: dict[str, serviceaccount.Account]
     jobs: dict[str, cloudrunv2.Job]
@@ -49,7 +50,7 @@ class CloudRunApp(pulumi.ComponentResource):
         self, name: str, args: CloudRunAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("django-cloudrun:index:CloudRunApp", name, {}, opts)
-        self._args = args
+        self.args = args
         self.service_account = service_account(
             f"{name}-sa",
             project=args.project,
@@ -129,7 +130,7 @@ class CloudRunApp(pulumi.ComponentResource):
         traces: bool = False,
     ) -> list[pulumi.Resource]:
         """Exactly what the process running as `account` needs, each on its resource."""
-        args = self._args
+        args = self.args
         grants: list[pulumi.Resource] = []
         if any(isinstance(volume, CloudSqlVolume) for volume in volumes):
             grants.append(

@@ -16,7 +16,13 @@ from pulumi_gcp import organizations, storage
 
 from ..config import CloudRunConfig
 from ..config.budget import Budget, connection_budget
-from ..config.topology import JOBS, Placement, plain_environment, secret_environment
+from ..config.topology import (
+    CRON_SCOPES,
+    JOBS,
+    Placement,
+    plain_environment,
+    secret_environment,
+)
 from ..contract import Scope
 from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
 from .build import Trigger, repository, trigger
@@ -24,6 +30,7 @@ from .cloud_run_app import CloudRunApp
 from .database import Database, database
 from .monitoring import Monitoring, monitoring_resources
 from .network import vpc_access
+from .schedule import Schedule, cron_schedule
 from .secrets import GeneratedSecret, existing_secret, generated_secrets
 from .service import service_url
 from .storage import media_bucket, media_volume
@@ -83,6 +90,7 @@ class DjangoApp(pulumi.ComponentResource):
     app: CloudRunApp
     build: Trigger | None
     monitoring: Monitoring
+    schedule: Schedule
     url: pulumi.Output[str]
     connection_name: pulumi.Output[str]
 
@@ -197,6 +205,14 @@ class DjangoApp(pulumi.ComponentResource):
                 labels=labels,
             ),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.schedule = cron_schedule(
+            name,
+            config,
+            app=self.app,
+            env=_fill(plain_environment(config, placement, CRON_SCOPES), known),
+            secret_env=secret_env(CRON_SCOPES),
+            parent=self,
         )
         self.build = trigger(
             name,

@@ -33,6 +33,7 @@ __all__ = [
     "TOKEN_CREATOR",
     "grant_account",
     "grant_bucket",
+    "grant_job",
     "grant_project",
     "grant_repository",
     "grant_secret",
@@ -144,6 +145,25 @@ def grant_service(
         name,
         cloudrunv2.ServiceIamMemberArgs(
             project=project, location=region, name=service, role=role, member=member
+        ),
+        opts=_opts(parent),
+    )
+
+
+def grant_job(
+    name: str,
+    *,
+    project: str,
+    region: str,
+    job: pulumi.Input[str],
+    role: str,
+    member: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> cloudrunv2.JobIamMember:
+    return cloudrunv2.JobIamMember(
+        name,
+        cloudrunv2.JobIamMemberArgs(
+            project=project, location=region, name=job, role=role, member=member
         ),
         opts=_opts(parent),
     )

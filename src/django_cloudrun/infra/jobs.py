@@ -126,16 +126,25 @@ def job(
     release: str,
     depends_on: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
+    run_at_deploy: bool = True,
 ) -> cloudrunv2.Job:
-    """The job `spec` of `app`: its image, command, resources and VPC, its own env."""
+    """The job `spec` of `app`: its image, command, resources and VPC, its own env.
+
+    With `run_at_deploy` false the job has no execution token, so a deployment only
+    defines it; something else starts its executions (Cloud Scheduler, for cron jobs).
+    """
     cloud_name = job_name(app.service_name, spec.name)
-    token = execution_token(
-        name=cloud_name,
-        image=app.image,
-        command=[*app.command, *spec.args],
-        env=spec.env,
-        secret_env=spec.secret_env,
-        release=release,
+    token = (
+        execution_token(
+            name=cloud_name,
+            image=app.image,
+            command=[*app.command, *spec.args],
+            env=spec.env,
+            secret_env=spec.secret_env,
+            release=release,
+        )
+        if run_at_deploy
+        else None
     )
     container = cloudrunv2.JobTemplateTemplateContainerArgs(
         image=app.image,

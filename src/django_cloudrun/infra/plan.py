@@ -53,6 +53,7 @@ IAM_TYPES = {
     "gcp:storage/bucketIAMMember:BucketIAMMember": ("bucket", "bucket"),
     "gcp:serviceaccount/iAMMember:IAMMember": ("service account", "serviceAccountId"),
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("service", "name"),
+    "gcp:cloudrunv2/jobIamMember:JobIamMember": ("job", "name"),
     "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": ("repository", "repository"),
 }
 # Inputs worth a column in the table, as glob patterns over flattened paths.
@@ -76,6 +77,15 @@ IMPORTANT = {
         "template.template.serviceAccount",
         "template.template.containers[0].args",
         "template.template.timeout",
+    ],
+    "gcp:cloudscheduler/job:Job": [
+        "name",
+        "schedule",
+        "timeZone",
+        "httpTarget.uri",
+        "httpTarget.oauthToken.serviceAccountEmail",
+        "attemptDeadline",
+        "retryConfig.retryCount",
     ],
     "gcp:sql/databaseInstance:DatabaseInstance": [
         "name",
@@ -236,9 +246,6 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "console but notify nobody"
         )
     out += secret_warnings(config)
-    if config.cron:
-        names = ", ".join(job.name for job in config.cron)
-        out.append(f"cron ({names}): Cloud Scheduler jobs are not part of the plan yet")
     if config.worker.enable_worker:
         out.append("worker.enable_worker: the Celery worker service is not part of the plan yet")
     if config.static.mode == "gcs-cdn":

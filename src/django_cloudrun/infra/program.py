@@ -87,3 +87,5 @@ def pulumi_program(
         pulumi.export(f"{job}_account", account.email)
     if app.build is not None:
         pulumi.export("build_account", app.build.account.email)
+    if app.schedule.account is not None:
+        pulumi.export("scheduler_account", app.schedule.account.email)

@@ -7,15 +7,15 @@ Run's probe semantics. Deploy-side: it needs the `deploy` extra (pydantic), neve
 
 Modules: layout (where files live), account (who runs PostgreSQL), postgres (the cluster),
 database (embedded or --database-url), secrets, media, environment (each process's
-variables, from config.topology), processes, probes, supervisor (`up`), state (lock, state
-file, detach, down), oneoff (`run`).
+variables, from config.topology), processes, probes, supervisor (`up`), cron ([[cron]] while
+`up` runs), state (lock, state file, detach, down), oneoff (`run`).
 """
 
 from __future__ import annotations
 
 from .errors import LocalError
 from .layout import Layout, connection_name, layout_for
-from .oneoff import run_once
+from .oneoff import cron_job_named, run_once
 from .probes import Probes
 from .secrets import ensure_secrets, read_secrets
 from .state import detach, lock_holder, read_state, stop_running
@@ -29,6 +29,7 @@ __all__ = [
     "Probes",
     "Supervisor",
     "connection_name",
+    "cron_job_named",
     "detach",
     "ensure_secrets",
     "layout_for",

@@ -1,5 +1,7 @@
 """`run -- <manage.py args>`: a one-off job with the service's environment, like a Cloud Run job.
 
+`run --cron NAME` runs a [[cron]] entry's command now, with its cron job's environment.
+
 It uses the running `up`'s database (and GCS emulator); when nothing runs it starts them for
 the duration of the command and stops them afterwards. The command gets the terminal, so
 `run -- shell` or `run -- createsuperuser` are interactive.
@@ -15,16 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CloudRunConfig
-from ..config.topology import SERVICE_SCOPES
+from ..config.topology import SERVICE_SCOPES, Job, cron_jobs
 from .database import open_database
 from .environment import job_platform, target_for
+from .errors import LocalError
 from .layout import layout_for
 from .media import prepare_media
 from .processes import Proc
 from .secrets import ensure_secrets
 from .state import lock_holder, read_state
 
-__all__ = ["run_once", "ONE_OFF_JOB"]
+__all__ = ["ONE_OFF_JOB", "cron_job_named", "run_once"]
 
 ONE_OFF_JOB = "run"
 STOP_GRACE = 10.0
@@ -37,8 +40,9 @@ def run_once(
     *,
     port: int = 8080,
     database_url: str | None = None,
+    job: Job | None = None,
 ) -> int:
-    """Run ``manage.py args``; its exit code."""
+    """Run ``manage.py args`` (or ``job``'s command, with its environment); its exit code."""
     layout = layout_for(project, config)
     layout.create()
     secrets = ensure_secrets(layout.secrets, config)
@@ -54,11 +58,24 @@ def run_once(
         started += [media.proc] if media.proc else []
         port = int((state or {}).get("port", port))
         target = target_for(config, port, database, media, secrets)
-        env = target.environment(SERVICE_SCOPES, job_platform(config, ONE_OFF_JOB))
+        if job is not None:
+            env, args = target.job(job), job.command
+        else:
+            env = target.environment(SERVICE_SCOPES, job_platform(config, ONE_OFF_JOB))
         return _run_attached([sys.executable, "manage.py", *args], env, project)
     finally:
         for proc in reversed(started):
             proc.stop(STOP_GRACE * 3 if proc.name == "postgres" else STOP_GRACE)
+
+
+def cron_job_named(config: CloudRunConfig, name: str) -> Job:
+    """The job of the [[cron]] entry `name` (or cron-NAME); LocalError naming the others."""
+    jobs = {entry.name: job for entry, job in zip(config.cron, cron_jobs(config), strict=True)}
+    jobs.update({job.name: job for job in jobs.values()})
+    if name in jobs:
+        return jobs[name]
+    known = ", ".join(entry.name for entry in config.cron) or "none in cloudrun.toml"
+    raise LocalError(f"no [[cron]] entry named {name!r}; entries: {known}")
 
 
 def _run_attached(argv: list[str], env: dict[str, str], cwd: Path) -> int:

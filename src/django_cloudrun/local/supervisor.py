@@ -3,9 +3,10 @@
 Start, in order: the database, media, the jobs of config.topology.JOBS (each a separate
 process with its own environment; a failing job stops everything), then the web service
 (`manage.py cloudrun_serve`), which is "ready" only once its startup probe passes. While
-running, the liveness probe restarts a web process that stops answering, and a web process
-that exits is started again. On SIGTERM or Ctrl-C everything stops in reverse order:
-SIGTERM, a grace period, SIGKILL; no process is left.
+running, the liveness probe restarts a web process that stops answering, a web process
+that exits is started again, and the [[cron]] entries run on their schedules (local.cron:
+a failing run is reported, never fatal). On SIGTERM or Ctrl-C everything stops in reverse
+order: SIGTERM, a grace period, SIGKILL; no process is left.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..config import CloudRunConfig
 from ..config.topology import JOBS, Job
+from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import open_database
 from .environment import Target, target_for
 from .errors import LocalError
@@ -73,11 +76,17 @@ class Supervisor:
         options: Options,
         on_change: Callable[[dict[str, Any]], None] = lambda _: None,
         on_event: Callable[[str], None] = lambda _: None,
+        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.config, self.options = config, options
         self.layout = layout_for(project, config)
-        self.components = {name: Component(name) for name in COMPONENTS}
         self.on_change, self.on_event = on_change, on_event
+        entries = cron_entries(config, self.layout.log)
+        self.cron = CronScheduler(entries, clock=clock, spawn=self._spawn_cron,
+                                  on_event=self._event, on_change=self._cron_changed,
+                                  grace=options.probes.grace)  # fmt: skip
+        self.order = (*COMPONENTS, *(entry.name for entry in entries))
+        self.components = {name: Component(name) for name in self.order}
         self.phase = "starting"
         self.stop_requested = 0
         self.signal_name = ""
@@ -128,6 +137,7 @@ class Supervisor:
             "project": str(self.layout.project), "service": self.config.service_name,
             "superuser": self.config.superuser.username, "emulator": self.emulator,
             "components": {name: c.as_dict() for name, c in self.components.items()},
+            "cron": [entry.as_dict() for entry in self.cron.entries.values()],
         }  # fmt: skip
 
     def _set(self, name: str, state: str, detail: str = "") -> None:
@@ -161,6 +171,7 @@ class Supervisor:
         for job in JOBS:
             self._run_job(job)
         self._start_web()
+        self.cron.start()
         self.phase = "ready"
         self._publish()
 
@@ -186,6 +197,17 @@ class Supervisor:
         argv = [sys.executable, "manage.py", *command]
         return spawn(name, argv, env=env, cwd=self.layout.project,
                      log_path=self.layout.log(name), append=append)  # fmt: skip
+
+    def _spawn_cron(self, job: Job) -> Proc:
+        assert self.target is not None
+        return self._spawn(job.name, job.command, self.target.job(job), append=True)
+
+    def _cron_changed(self, entry: CronEntry, state: str) -> None:
+        self.components[entry.name].proc = entry.proc
+        self._set(entry.name, state, entry.detail())
+
+    def _event(self, message: str) -> None:
+        self.on_event(message)  # late-bound: tests and views may replace on_event
 
     def _start_web(self, append: bool = False) -> None:
         assert self.target is not None
@@ -245,6 +267,7 @@ class Supervisor:
                 backoff = self._restart_web(reason, backoff)
                 next_probe = time.monotonic() + probes.liveness_period
             else:
+                self.cron.tick()
                 time.sleep(0.1)
 
     def _restart_web(self, reason: str, backoff: float) -> float:
@@ -273,14 +296,14 @@ class Supervisor:
         if self.signal_name:
             self.on_event(f"{self.signal_name}: stopping everything in reverse order")
         grace = 1.0 if self.stop_requested > 1 else self.options.probes.grace
-        for name in reversed(COMPONENTS):
+        for name in reversed(self.order):
             component = self.components[name]
             if component.proc is not None and component.proc.running():
                 self._set(name, "stopping")
                 # PostgreSQL's fast shutdown may take longer than a web server's.
                 component.proc.stop(grace * 3 if name == "database" else grace)
                 self._set(name, "stopped")
-            elif component.state in ("running", "ready", "starting"):
+            elif component.state in ("running", "ready", "starting", "scheduled"):
                 self._set(name, "stopped")
         self.phase = "stopped"
         self._publish()
