@@ -48,6 +48,22 @@ def test_startup_and_liveness_probes_answer_200(stack):
     assert requests.get(stack.url + "health/live", timeout=5).status_code == 200
 
 
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port``, from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_web_service_listens_on_this_machine_only(stack):
+    assert listening_addresses(stack.port) == {"0100007F"}  # 127.0.0.1
+
+
 def test_jobs_ran_in_topology_order_before_the_web_service(stack):
     lines = stack.output().splitlines()
     started = [name for line in lines for name in [line.split(" ", 1)[1].split(":")[0]]

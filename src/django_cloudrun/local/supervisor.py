@@ -36,6 +36,8 @@ from .state import UpLock, write_state
 
 __all__ = ["COMPONENTS", "Component", "Options", "Supervisor"]
 
+LOCAL_HOST = "127.0.0.1"
+
 COMPONENTS = ("database", "media", *(job.name for job in JOBS), "web")
 MAX_BACKOFF = 30.0
 
@@ -214,7 +216,9 @@ class Supervisor:
         web = self.components["web"]
         self._set("web", "starting", "waiting for the startup probe " + STARTUP_PATH)
         environment = self.target.service(self.options.port)
-        web.proc = self._spawn("web", ("cloudrun_serve",), environment, append)
+        # Only this machine may connect: the local superuser's password is no secret here.
+        serve = ("cloudrun_serve", "--host", LOCAL_HOST)
+        web.proc = self._spawn("web", serve, environment, append)
         probes = self.options.probes
         deadline = time.monotonic() + probes.startup_timeout
         while not probe(self.options.port, STARTUP_PATH, probes.liveness_timeout):
