@@ -173,3 +173,18 @@ def test_console_script_offers_plan():
     )
     assert result.returncode == 0, result.stderr
     assert set(json.loads(result.stdout)) == {"resources", "iam", "budget", "warnings"}
+
+
+def test_plan_json_is_the_same_text_on_every_run():
+    import hashlib
+
+    outputs = {
+        hashlib.sha256(
+            subprocess.run(
+                [sys.executable, "-m", "django_cloudrun.cli", "plan", "--json"],
+                cwd=EXAMPLE, capture_output=True, text=True, check=True,
+            ).stdout.encode()
+        ).hexdigest()
+        for _ in range(3)
+    }  # fmt: skip
+    assert len(outputs) == 1

@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 from pulumi_gcp import cloudrunv2
 
-from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, JobSpec, SecretEnv, Volume
+from .args import CloudRunAppArgs, JobSpec, SecretEnv, Volume
 from ..config.names import EXECUTION_NAME_MAX, TOKEN_LENGTH, digest, job_name
-from .network import job_vpc_access
 from .service import EXECUTION_ENVIRONMENTS
+from .template import JOB
 
 __all__ = [
     "EXECUTION_NAME_MAX",
@@ -30,9 +30,6 @@ __all__ = [
     "job",
     "job_name",
 ]
-
-# The provider names an execution JOB-TOKEN and requires len(job) + len(token) < 63.
-_SecretKeyRef = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
 
 
 def execution_token(
@@ -69,51 +66,6 @@ def failure_hint(name: str, *, region: str, project: str) -> str:
         f"executions with `gcloud run jobs executions list --job {name} --region {region} "
         f"--project {project}`"
     )
-
-
-def _envs(
-    env: Mapping[str, pulumi.Input[str]], secret_env: Mapping[str, SecretEnv]
-) -> list[cloudrunv2.JobTemplateTemplateContainerEnvArgs]:
-    plain = [
-        cloudrunv2.JobTemplateTemplateContainerEnvArgs(name=name, value=value)
-        for name, value in sorted(env.items())
-    ]
-    secret = [
-        cloudrunv2.JobTemplateTemplateContainerEnvArgs(
-            name=name,
-            value_source=cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs(
-                secret_key_ref=_SecretKeyRef(secret=ref.secret, version=ref.version)
-            ),
-        )
-        for name, ref in sorted(secret_env.items())
-    ]
-    return plain + secret
-
-
-def _volumes(volumes: Sequence[Volume]) -> list[cloudrunv2.JobTemplateTemplateVolumeArgs]:
-    out = []
-    for volume in volumes:
-        if isinstance(volume, CloudSqlVolume):
-            out.append(
-                cloudrunv2.JobTemplateTemplateVolumeArgs(
-                    name=volume.name,
-                    cloud_sql_instance=cloudrunv2.JobTemplateTemplateVolumeCloudSqlInstanceArgs(
-                        instances=list(volume.instances)
-                    ),
-                )
-            )
-        elif isinstance(volume, GcsVolume):
-            out.append(
-                cloudrunv2.JobTemplateTemplateVolumeArgs(
-                    name=volume.name,
-                    gcs=cloudrunv2.JobTemplateTemplateVolumeGcsArgs(
-                        bucket=volume.bucket,
-                        read_only=volume.read_only,
-                        mount_options=list(volume.mount_options),
-                    ),
-                )
-            )
-    return out
 
 
 def job(
@@ -153,13 +105,8 @@ def job(
         resources=cloudrunv2.JobTemplateTemplateContainerResourcesArgs(
             limits={"cpu": app.cpu, "memory": app.memory}
         ),
-        envs=_envs(spec.env, spec.secret_env),
-        volume_mounts=[
-            cloudrunv2.JobTemplateTemplateContainerVolumeMountArgs(
-                name=volume.name, mount_path=volume.mount_path
-            )
-            for volume in volumes
-        ],
+        envs=JOB.envs(spec.env, spec.secret_env),
+        volume_mounts=JOB.mounts(volumes),
     )
     return cloudrunv2.Job(
         name,
@@ -179,8 +126,8 @@ def job(
                     timeout=f"{spec.timeout_seconds}s",
                     max_retries=spec.max_retries,
                     containers=[container],
-                    volumes=_volumes(volumes),
-                    vpc_access=job_vpc_access(app.vpc),
+                    volumes=JOB.volumes(volumes),
+                    vpc_access=JOB.vpc_access(app.vpc),
                 ),
             ),
         ),

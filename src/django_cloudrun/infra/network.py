@@ -6,17 +6,10 @@ cloudrun.toml and referenced here, never created.
 
 from __future__ import annotations
 
-from pulumi_gcp import cloudrunv2
-
 from ..config import CloudRunConfig
 from .args import VpcAccess
 
-__all__ = [
-    "job_vpc_access",
-    "network_id",
-    "service_vpc_access",
-    "vpc_access",
-]
+__all__ = ["network_id", "vpc_access"]
 
 
 def network_id(project: str, network: str) -> str:
@@ -32,37 +25,3 @@ def vpc_access(config: CloudRunConfig, project: str) -> VpcAccess | None:
     if vpc.mode == "direct" and vpc.network is not None and vpc.subnet is not None:
         return VpcAccess(egress=vpc.vpc_egress_setting, network=vpc.network, subnet=vpc.subnet)
     return None
-
-
-def service_vpc_access(access: VpcAccess | None) -> cloudrunv2.ServiceTemplateVpcAccessArgs | None:
-    if access is None:
-        return None
-    if access.connector is not None:
-        return cloudrunv2.ServiceTemplateVpcAccessArgs(
-            connector=access.connector, egress=access.egress
-        )
-    return cloudrunv2.ServiceTemplateVpcAccessArgs(
-        egress=access.egress,
-        network_interfaces=[
-            cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArgs(
-                network=access.network, subnetwork=access.subnet
-            )
-        ],
-    )
-
-
-def job_vpc_access(access: VpcAccess | None) -> cloudrunv2.JobTemplateTemplateVpcAccessArgs | None:
-    if access is None:
-        return None
-    if access.connector is not None:
-        return cloudrunv2.JobTemplateTemplateVpcAccessArgs(
-            connector=access.connector, egress=access.egress
-        )
-    return cloudrunv2.JobTemplateTemplateVpcAccessArgs(
-        egress=access.egress,
-        network_interfaces=[
-            cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs(
-                network=access.network, subnetwork=access.subnet
-            )
-        ],
-    )

@@ -132,7 +132,8 @@ def plan(config: CloudRunConfig, *, image: str | None = None) -> dict[str, Any]:
         {
             "type": key[0],
             "name": key[1],
-            "inputs": redact(mocks.inputs[key], mocks.secret_values),
+            # The engine resolves inputs concurrently; sorted keys make plans diffable.
+            "inputs": _sorted(redact(mocks.inputs[key], mocks.secret_values)),
             "depends_on": [f"{dep[0]}::{dep[1]}" for dep in recorder.depends_on.get(key, [])],
         }
         for key in _unique(recorder.order)
@@ -298,3 +299,12 @@ def summary(resource: dict[str, Any]) -> list[tuple[str, Any]]:
 def _matches(path: str, pattern: str) -> bool:
     """Glob match where only * is special: template.containers[0].* is literal up to *."""
     return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), path) is not None
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` with the keys of every nested dict in order."""
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pulumi
 from pulumi_gcp import cloudrunv2
 
-from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, Probe, SecretEnv, Volume
+from .args import CloudRunAppArgs, Probe
 from .identity import INVOKER, grant_service
-from .network import service_vpc_access
+from .template import SERVICE
 
 __all__ = [
     "EXECUTION_ENVIRONMENTS",
@@ -29,80 +30,25 @@ EXECUTION_ENVIRONMENTS = {
     "gen2": "EXECUTION_ENVIRONMENT_GEN2",
 }
 
+ProbeT = TypeVar("ProbeT")
+
 
 def service_url(service: str, project_number: str, region: str) -> str:
     """The deterministic URL Cloud Run gives a service, known before it exists."""
     return f"https://{service}-{project_number}.{region}.run.app"
 
 
-def _envs(
-    env: Mapping[str, pulumi.Input[str]], secret_env: Mapping[str, SecretEnv]
-) -> list[cloudrunv2.ServiceTemplateContainerEnvArgs]:
-    plain = [
-        cloudrunv2.ServiceTemplateContainerEnvArgs(name=name, value=value)
-        for name, value in sorted(env.items())
-    ]
-    secret = [
-        cloudrunv2.ServiceTemplateContainerEnvArgs(
-            name=name,
-            value_source=cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
-                secret_key_ref=cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                    secret=ref.secret, version=ref.version
-                )
-            ),
-        )
-        for name, ref in sorted(secret_env.items())
-    ]
-    return plain + secret
-
-
-def _volumes(volumes: Sequence[Volume]) -> list[cloudrunv2.ServiceTemplateVolumeArgs]:
-    out = []
-    for volume in volumes:
-        if isinstance(volume, CloudSqlVolume):
-            out.append(
-                cloudrunv2.ServiceTemplateVolumeArgs(
-                    name=volume.name,
-                    cloud_sql_instance=cloudrunv2.ServiceTemplateVolumeCloudSqlInstanceArgs(
-                        instances=list(volume.instances)
-                    ),
-                )
-            )
-        elif isinstance(volume, GcsVolume):
-            out.append(
-                cloudrunv2.ServiceTemplateVolumeArgs(
-                    name=volume.name,
-                    gcs=cloudrunv2.ServiceTemplateVolumeGcsArgs(
-                        bucket=volume.bucket,
-                        read_only=volume.read_only,
-                        mount_options=list(volume.mount_options),
-                    ),
-                )
-            )
-    return out
-
-
-def _startup_probe(probe: Probe, port: int) -> cloudrunv2.ServiceTemplateContainerStartupProbeArgs:
-    return cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
-        http_get=cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(
-            path=probe.path, port=port
-        ),
-        initial_delay_seconds=probe.initial_delay_seconds,
-        period_seconds=probe.period_seconds,
-        timeout_seconds=probe.timeout_seconds,
-        failure_threshold=probe.failure_threshold,
-    )
-
-
-def _liveness_probe(
-    probe: Probe | None, port: int
-) -> cloudrunv2.ServiceTemplateContainerLivenessProbeArgs | None:
+def _probe(
+    probe: Probe | None,
+    port: int,
+    probe_args: Callable[..., ProbeT],
+    http_get_args: Callable[..., object],
+) -> ProbeT | None:
+    """An HTTP probe of `port`, as startup or liveness *Args (their fields are the same)."""
     if probe is None:
         return None
-    return cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(
-        http_get=cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs(
-            path=probe.path, port=port
-        ),
+    return probe_args(
+        http_get=http_get_args(path=probe.path, port=port),
         initial_delay_seconds=probe.initial_delay_seconds,
         period_seconds=probe.period_seconds,
         timeout_seconds=probe.timeout_seconds,
@@ -129,15 +75,20 @@ def service(
             cpu_idle=True,  # CPU only while serving requests: billed per request
             startup_cpu_boost=args.startup_cpu_boost,
         ),
-        envs=_envs(args.env, args.secret_env),
-        volume_mounts=[
-            cloudrunv2.ServiceTemplateContainerVolumeMountArgs(
-                name=volume.name, mount_path=volume.mount_path
-            )
-            for volume in args.volumes
-        ],
-        startup_probe=_startup_probe(args.startup_probe, args.port),
-        liveness_probe=_liveness_probe(args.liveness_probe, args.port),
+        envs=SERVICE.envs(args.env, args.secret_env),
+        volume_mounts=SERVICE.mounts(args.volumes),
+        startup_probe=_probe(
+            args.startup_probe,
+            args.port,
+            cloudrunv2.ServiceTemplateContainerStartupProbeArgs,
+            cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs,
+        ),
+        liveness_probe=_probe(
+            args.liveness_probe,
+            args.port,
+            cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
+            cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs,
+        ),
     )
     return cloudrunv2.Service(
         name,
@@ -159,8 +110,8 @@ def service(
                     max_instance_count=args.max_instance_count,
                 ),
                 containers=[container],
-                volumes=_volumes(args.volumes),
-                vpc_access=service_vpc_access(args.vpc),
+                volumes=SERVICE.volumes(args.volumes),
+                vpc_access=SERVICE.vpc_access(args.vpc),
                 labels=dict(args.labels),
             ),
         ),
