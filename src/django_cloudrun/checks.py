@@ -36,8 +36,8 @@ W002 = Warning(
     id="cloudrun.W002",
 )
 W003 = Warning(
-    "DEBUG is True on Cloud Run (K_SERVICE is set): tracebacks and settings are shown to "
-    "visitors.",
+    "DEBUG is True on Cloud Run (K_SERVICE or CLOUD_RUN_JOB is set): tracebacks and "
+    "settings are shown to visitors.",
     hint="Set DEBUG after configure() only for local work; production forces it to False.",
     id="cloudrun.W003",
 )

@@ -14,8 +14,7 @@ __all__ = [
     "Scope",
     "EnvVar",
     "CONTRACT",
-    "by_name",
-    "names_for",
+    "csv",
     "is_true",
     "DB_ENGINE",
     "DB_HOST",
@@ -106,7 +105,8 @@ CLOUDRUN_SECRET_VARIABLES = EnvVar(
     "their values are redacted from logs.",
 )
 DJANGO_DEBUG = EnvVar(
-    "DJANGO_DEBUG", "Enables DEBUG outside production; ignored when K_SERVICE is set."
+    "DJANGO_DEBUG",
+    "Enables DEBUG outside production; ignored on Cloud Run (K_SERVICE or CLOUD_RUN_JOB set).",
 )
 DJANGO_SUPERUSER_USERNAME = EnvVar(
     "DJANGO_SUPERUSER_USERNAME", "Username of the superuser created at deploy."
@@ -181,16 +181,9 @@ CONTRACT: tuple[EnvVar, ...] = tuple(
 )
 
 
-def by_name(name: str) -> EnvVar:
-    for var in CONTRACT:
-        if var.name == name:
-            return var
-    raise KeyError(name)
-
-
-def names_for(*scopes: Scope) -> frozenset[str]:
-    """Names of the variables given to processes of the given scopes."""
-    return frozenset(var.name for var in CONTRACT if var.scope in scopes)
+def csv(value: str) -> list[str]:
+    """How the container reads a list variable: comma-separated, blanks ignored."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def is_true(value: str) -> bool:

@@ -70,17 +70,18 @@ def _probe_response(status: int, body: dict[str, str]) -> HttpResponse:
 class HealthCheckMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.startup_path = getattr(settings, "CLOUDRUN_HEALTH_PATH", "/health/")
-        self.liveness_path = getattr(settings, "CLOUDRUN_LIVENESS_PATH", "/health/live")
+        # Compared without trailing slashes: /health and /health/ are the same probe.
+        self.startup_path = getattr(settings, "CLOUDRUN_HEALTH_PATH", "/health/").rstrip("/")
+        self.liveness_path = getattr(settings, "CLOUDRUN_LIVENESS_PATH", "/health/live").rstrip("/")
         # Once every migration of this code is applied it stays applied; later probes
         # (uptime checks) only need to know the database still answers.
         self._migrations_applied = False
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        path = request.path_info
-        if path.rstrip("/") == self.liveness_path.rstrip("/"):
+        path = request.path_info.rstrip("/")
+        if path == self.liveness_path:
             return _probe_response(200, {"status": "ok"})
-        if path.rstrip("/") == self.startup_path.rstrip("/"):
+        if path == self.startup_path:
             return self._startup()
         return self.get_response(request)
 

@@ -57,15 +57,15 @@ def configure(
     namespace["SECRET_KEY"] = _secret_key(namespace, env, production)
     _hosts(namespace, env, production)
     _databases(namespace, env, production)
-    _static_and_media(namespace, env, production, base_dir)
-    _middleware(namespace, env, production)
+    media_mode = _media_mode(env)
+    _static_and_media(namespace, env, production, base_dir, media_mode)
+    _middleware(namespace, production, media_mode)
     _security(namespace, env, production)
     if not _user_set(namespace, "LOGGING"):
         log_format = env.get(contract.CLOUDRUN_LOG_FORMAT.name) or (
             "json" if production else "text"
         )
         namespace["LOGGING"] = logging_config(json=log_format == "json")
-    namespace.setdefault("CLOUDRUN_MEDIA_MODE", _media_mode(env))
     _tracing(namespace, env)
 
 
@@ -127,7 +127,7 @@ def _secret_key(
 
 
 def _csv(env: Mapping[str, str], var: contract.EnvVar) -> list[str]:
-    return [item.strip() for item in env.get(var.name, "").split(",") if item.strip()]
+    return contract.csv(env.get(var.name, ""))
 
 
 def service_urls(env: Mapping[str, str]) -> list[str]:
@@ -230,6 +230,7 @@ def _static_and_media(
     env: Mapping[str, str],
     production: bool,
     base_dir: Path,
+    mode: str,
 ) -> None:
     namespace["STATIC_ROOT"] = (
         env.get(contract.STATIC_ROOT.name)
@@ -241,7 +242,6 @@ def _static_and_media(
     if _user_set(namespace, "STORAGES"):
         return
 
-    mode = _media_mode(env)
     if mode == "api":
         bucket = env.get(contract.GS_BUCKET_NAME.name, "")
         if not bucket:
@@ -281,9 +281,7 @@ def _static_and_media(
     namespace["STORAGES"] = {"default": default, "staticfiles": {"BACKEND": static_backend}}
 
 
-def _middleware(
-    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
-) -> None:
+def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:
     middleware = [
         name
         for name in namespace.get("MIDDLEWARE", [])
@@ -293,7 +291,7 @@ def _middleware(
     after_security = middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
     # Locally, before any collectstatic, runserver serves static files itself.
     served = [WHITENOISE_MIDDLEWARE] if production or Path(namespace["STATIC_ROOT"]).is_dir() else []
-    if _media_mode(env) == "fuse":
+    if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
     middleware[after_security:after_security] = served
     namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]

@@ -204,7 +204,7 @@ def resource_attributes(environ: Mapping[str, str] = os.environ) -> dict[str, st
         "cloud.platform": "gcp_cloud_run" if service else "",
         "cloud.account.id": environ.get(contract.GOOGLE_CLOUD_PROJECT.name, ""),
     }
-    for url in environ.get(contract.CLOUDRUN_SERVICE_URLS.name, "").split(","):
+    for url in contract.csv(environ.get(contract.CLOUDRUN_SERVICE_URLS.name, "")):
         match = _RUN_APP.search(url)
         if match:
             attributes["cloud.region"] = match[1]

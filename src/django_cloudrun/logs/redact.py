@@ -22,8 +22,8 @@ _DONE = "_cloudrun_redacted"
 
 def _secret_variable_names() -> list[str]:
     """The contract's secret variables and the project's own, named in the environment."""
-    own = os.environ.get(contract.CLOUDRUN_SECRET_VARIABLES.name, "").split(",")
-    return [var.name for var in contract.CONTRACT if var.secret] + [n.strip() for n in own if n.strip()]
+    own = contract.csv(os.environ.get(contract.CLOUDRUN_SECRET_VARIABLES.name, ""))
+    return [var.name for var in contract.CONTRACT if var.secret] + own
 
 
 class RedactSecretsFilter(logging.Filter):

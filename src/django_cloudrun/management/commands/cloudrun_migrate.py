@@ -33,7 +33,7 @@ class Command(BaseCommand):
         alias, verbosity = options["database"], options["verbosity"]
         with advisory_lock(connections[alias], MIGRATE_LOCK_KEY):
             call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
-            collected = os.environ.get(contract.STATIC_COLLECTED.name) == "1"
+            collected = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
             if not (collected or options["skip_collectstatic"]):
                 call_command("collectstatic", interactive=False, verbosity=verbosity)
         if os.environ.get(contract.DJANGO_SUPERUSER_USERNAME.name):
