@@ -7,13 +7,9 @@ from pathlib import Path
 import pytest
 
 from django_cloudrun.cloud import clients
-from django_cloudrun.cloud.stack import Target, target_for
-from django_cloudrun.config import load_config
+from cloud_support import CONFIG, PASSPHRASE, PROJECT, make_target
+from django_cloudrun.cloud.stack import Target
 from fakes import Fakes
-
-PROJECT = "shop-prod-1"
-CONFIG = f'project_id = "{PROJECT}"\nregion = "europe-west1"\ntenant_deployment_id = "shop"\n'
-PASSPHRASE = {"PULUMI_CONFIG_PASSPHRASE": "correct horse battery staple"}
 
 
 @pytest.fixture
@@ -22,11 +18,6 @@ def project_dir(tmp_path: Path) -> Path:
     (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n")
     (tmp_path / "manage.py").write_text("")
     return tmp_path
-
-
-def make_target(project_dir: Path, env: str | None = None, **options: str) -> Target:
-    config = load_config(project_dir / "cloudrun.toml", env)
-    return target_for(config, project_dir, env, **options)
 
 
 @pytest.fixture

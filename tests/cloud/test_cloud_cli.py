@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import PROJECT
+from cloud_support import PROJECT
 from django_cloudrun.cli import app
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.interfaces import ExecutionState, ProjectInfo
@@ -193,7 +193,7 @@ def test_logs_cloud_of_a_local_only_component_exits_2(cli):
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "error: with --cloud, logs reads web (the service) or a job: db-init, migrate\n"
+        == "error: unknown job 'database': the jobs of shop-django are db-init, migrate\n"
     )
 
 
@@ -225,3 +225,13 @@ def test_run_cloud_prints_the_logs_and_exits_with_the_commands_code(cli, cli_fak
 def test_run_cloud_needs_a_command(cli):
     result = cli("run", "--cloud")
     assert result.exit_code == 2
+
+
+def test_logs_cloud_of_a_scheduled_command(cli, cli_fakes, project_dir):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "prune_items"\n')
+    cron_filter = MIGRATE_FILTER.replace("-migrate", "-cron-prune")
+    cli_fakes.logs.lines = {cron_filter: [line(1, "Deleted 3 items")]}
+    result = cli("logs", "--cloud", "cron-prune")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["2026-01-02 03:04:06 INFO    Deleted 3 items"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSPHRASE, PROJECT, make_target
+from cloud_support import PASSPHRASE, PROJECT, make_target
 from django_cloudrun.cloud.deploy import deploy
 from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ResourceFailure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PASSPHRASE, PROJECT
+from cloud_support import PASSPHRASE, PROJECT
 from django_cloudrun.cloud.deploy import deploy
 from django_cloudrun.cloud.destroy import destroy
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import PROJECT, make_target
+from cloud_support import PROJECT, make_target
 from django_cloudrun.cloud import inspect
 from django_cloudrun.cloud.errors import PrerequisiteError
 from django_cloudrun.cloud.interfaces import ExecutionState, ServiceState, Traffic

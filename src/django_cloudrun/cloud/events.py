@@ -78,7 +78,7 @@ def name_of(urn: str) -> str:
 
 
 def short_type(token: str) -> str:
-    """'gcp:cloudrunv2/job:Job' -> 'cloudrunv2.Job'."""
+    """'gcp:cloudrunv2/job:Job' -> 'cloudrunv2.Job' (random's: random.RandomPassword)."""
     parts = token.split(":")
     if len(parts) != 3:
         return token

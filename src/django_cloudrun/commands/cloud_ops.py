@@ -21,9 +21,6 @@ from .common import console, stderr
 
 __all__ = ["logs", "run", "status"]
 
-COMPONENTS = ("web", "db-init", "migrate")
-
-
 def status(config: Path, env: str | None, *, as_json: bool) -> None:
     target = load_target(config, env)
     with cloud_errors():
@@ -57,14 +54,7 @@ def logs(
     lines: int,
     follow: bool,
 ) -> None:
-    if component is not None and component not in COMPONENTS:
-        stderr.print(
-            "error: with --cloud, logs reads web (the service) or a job: "
-            + ", ".join(COMPONENTS[1:]),
-            style="red",
-            markup=False,
-        )
-        raise typer.Exit(2)
+    # Any other component names a job; resolving it lists the jobs when it names none.
     if component not in (None, "web"):
         job = component
     target = load_target(config, env)

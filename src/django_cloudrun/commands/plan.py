@@ -52,7 +52,8 @@ def show_plan(path: Path, env: str | None, *, as_json: bool) -> None:
 
 
 def _print(data: dict[str, Any], service: str, project: str | None, region: str) -> None:
-    from ..infra.plan import short_type, summary
+    from ..cloud.events import short_type
+    from ..infra.plan import summary
 
     resources = data["resources"]
     where = f"{project or 'my-project (placeholder)'}, {region}"

@@ -25,6 +25,7 @@ __all__ = [
     "Placement",
     "SecretRef",
     "SECRETS",
+    "SERVICE_SCOPES",
     "cron_job",
     "cron_jobs",
     "plain_environment",

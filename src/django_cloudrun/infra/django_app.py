@@ -19,6 +19,7 @@ from ..config.budget import Budget, connection_budget
 from ..config.topology import (
     CRON_SCOPES,
     JOBS,
+    SERVICE_SCOPES,
     Placement,
     plain_environment,
     secret_environment,
@@ -175,7 +176,7 @@ class DjangoApp(pulumi.ComponentResource):
             )
             for index, job in enumerate(JOBS)
         ]
-        service_scopes = frozenset({Scope.SERVICE})
+        service_scopes = SERVICE_SCOPES
         self.app = CloudRunApp(
             name,
             CloudRunAppArgs(

@@ -27,7 +27,6 @@ __all__ = [
     "flatten",
     "plan",
     "redact",
-    "short_type",
     "summary",
     "warnings",
 ]
@@ -254,16 +253,6 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "static.mode = gcs-cdn: the static bucket and Cloud CDN are not part of the plan yet"
         )
     return out
-
-
-def short_type(token: str) -> str:
-    """'gcp:cloudrunv2/service:Service' -> 'cloudrunv2.Service' (random's: random.X)."""
-    parts = token.split(":")
-    if len(parts) != 3:
-        return token
-    package, module, name = parts
-    module = module.split("/")[0]
-    return f"{package if module == 'index' else module}.{name}"
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

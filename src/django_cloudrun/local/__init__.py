@@ -17,7 +17,7 @@ from .errors import LocalError
 from .layout import Layout, connection_name, layout_for
 from .oneoff import cron_job_named, run_once
 from .probes import Probes
-from .secrets import ensure_secrets, read_secrets
+from .secrets import ensure_secrets
 from .state import detach, lock_holder, read_state, stop_running
 from .supervisor import COMPONENTS, Options, Supervisor
 
@@ -34,7 +34,6 @@ __all__ = [
     "ensure_secrets",
     "layout_for",
     "lock_holder",
-    "read_secrets",
     "read_state",
     "run_once",
     "stop_running",

@@ -27,7 +27,7 @@ from .processes import Proc
 from .secrets import ensure_secrets
 from .state import lock_holder, read_state
 
-__all__ = ["ONE_OFF_JOB", "cron_job_named", "run_once"]
+__all__ = ["cron_job_named", "run_once"]
 
 ONE_OFF_JOB = "run"
 STOP_GRACE = 10.0

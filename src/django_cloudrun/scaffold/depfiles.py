@@ -25,7 +25,6 @@ __all__ = ["PACKAGE", "add_dependency", "new_requirements", "requirement"]
 PACKAGE = "django-cloudrun"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_.-]+)\s*=")
 
 
 def requirement() -> str:
