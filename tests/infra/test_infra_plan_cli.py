@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -152,22 +151,17 @@ def test_plan_needs_no_credentials_and_no_pulumi_cli(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_plan_of_the_example_takes_under_3_seconds():
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        result = run_plan("--json")
-        timings.append(time.perf_counter() - start)
-        assert result.returncode == 0, result.stderr
-    assert min(timings) < 3.0, timings
+def test_plan_of_the_example_runs_offline_and_prints_json():
+    # Its time is measured by benchmarks/plan_time.py, not asserted here.
+    result = run_plan("--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["resources"]
 
 
 def test_console_script_offers_plan():
     from django_cloudrun.cli import app
 
-    names = {command.name for command in app.registered_commands}
-    if "plan" not in names:
-        pytest.skip("plan is not registered in cli.py yet (its owner adds one line)")
+    assert "plan" in {command.name for command in app.registered_commands}
     result = subprocess.run(
         [str(SCRIPT), "plan", "--json"], cwd=EXAMPLE, capture_output=True, text=True, timeout=120
     )
