@@ -109,9 +109,11 @@ def stop_running(layout: Layout) -> str:
     if pid:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while lock_holder(layout) and time.monotonic() < deadline:
+        # The lock is released before the process has exited: wait for both, so that
+        # nothing of the stack is left when `down` returns.
+        while (lock_holder(layout) or pid_alive(pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if lock_holder(layout):
+        if lock_holder(layout) or pid_alive(pid):
             raise LocalError(f"`up` (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s")
         return f"stopped (pid {pid})"
     state = read_state(layout.state) or {}
