@@ -8,10 +8,12 @@ import typer
 
 from . import __version__
 from .commands import deploy, destroy, doctor, init, local, plan, validate
+from .commands.common import ReportingGroup
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    cls=ReportingGroup,
     name="django-cloudrun",
     help="Production Django on Google Cloud Run, and the same topology on this machine.",
     no_args_is_help=True,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from .errors import CloudRunError
+
 __all__ = ["DbInitError", "Target", "AdminCredentials", "initialize", "validate_identifier"]
 
 # A fixed key shared by every db-init run on the server (pg_advisory_lock takes a bigint).
@@ -27,7 +29,7 @@ IDENTIFIER_RULE = (
 )
 
 
-class DbInitError(Exception):
+class DbInitError(CloudRunError):
     """A db-init problem the operator can fix; the message says how."""
 
 

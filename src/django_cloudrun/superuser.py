@@ -9,12 +9,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from . import contract
+from .errors import CloudRunError
 
 __all__ = ["SuperuserError", "ensure_superuser"]
 
 
-class SuperuserError(Exception):
-    pass
+class SuperuserError(CloudRunError):
+    """The superuser cannot be created as configured; the message names the variable."""
 
 
 def ensure_superuser(

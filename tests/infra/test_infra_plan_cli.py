@@ -14,8 +14,8 @@ from django_cloudrun.config.budget import BudgetError, connection_budget
 from infra_support import EXAMPLE
 
 SCRIPT = Path(sys.executable).with_name("django-cloudrun")
-# The command on its own, as cli.py mounts it: plan's options and exit codes, nothing else.
-COMMAND = ["-c", "import typer; from django_cloudrun.commands.plan import plan; typer.run(plan)"]
+# The command as users run it: plan's options, and exit codes from the CLI's one error handler.
+COMMAND = ["-m", "django_cloudrun.cli", "plan"]
 
 
 def run_plan(*args: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[str]:

@@ -1,13 +1,15 @@
 """What goes wrong on the way to Google Cloud, as one line that says how to fix it.
 
-Exit codes follow the CLI's rule: 2 when the input or a prerequisite is missing (no Pulumi
-CLI, no credentials, a budget error, a missing permission, no terminal to confirm on), 1
-when the cloud refused or failed something that was correctly asked for.
+Exit codes follow the package's rule (errors.py): 2 when the input or a prerequisite is
+missing (no Pulumi CLI, no credentials, a budget error, a missing permission, no terminal to
+confirm on), 1 when the cloud refused or failed something that was correctly asked for.
 """
 
 from __future__ import annotations
 
 import re
+
+from ..errors import USAGE_EXIT, CloudRunError
 
 __all__ = [
     "ADC_LOGIN",
@@ -26,20 +28,14 @@ NO_CREDENTIALS = "no Google Cloud credentials (Application Default Credentials)"
 MAX_LINE = 300  # long enough for a resource path and a reason, short enough to read
 
 
-class CloudError(Exception):
+class CloudError(CloudRunError):
     """The cloud (or the engine) failed: `message` is the one line to show."""
-
-    exit_code = 1
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 class PrerequisiteError(CloudError):
     """Something the user must provide or fix first; the message names the fix."""
 
-    exit_code = 2
+    exit_code = USAGE_EXIT
 
 
 # The role that grants a permission, by the permission's longest matching prefix.

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from .errors import CloudError
 from .events import OnEvent
 from .stack import Program, StackSettings
 
@@ -53,7 +54,7 @@ class ResourceFailure:
     message: str
 
 
-class EngineFailed(Exception):
+class EngineFailed(CloudError):
     """An update or destroy stopped; `failures` names the resources that caused it."""
 
     def __init__(self, summary: str, failures: Sequence[ResourceFailure] = ()) -> None:

@@ -1,27 +1,22 @@
-"""What the cloud commands share: their options, loading the target, errors, confirmation."""
+"""What the cloud commands share: their options, loading the target, confirmation."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..cloud.deploy import Confirm
-from ..cloud.errors import CloudError
 from ..cloud.stack import Target, target_for
-from ..config import ConfigError
-from .common import CONFIG_ERROR_EXIT, load_or_exit, stderr
+from ..config import load_config
 
 __all__ = [
     "BackendOption",
     "CloudOption",
     "SecretsProviderOption",
     "YesOption",
-    "cloud_errors",
     "confirmer",
     "load_target",
 ]
@@ -60,30 +55,14 @@ def load_target(
     backend: str | None = None,
     secrets_provider: str | None = None,
 ) -> Target:
-    """The deployment the options name, or the config's problems and exit code 2."""
-    resolved = load_or_exit(config, env)
-    try:
-        return target_for(
-            resolved,
-            config.resolve().parent,
-            env,
-            backend=backend,
-            secrets_provider=secrets_provider,
-        )
-    except ConfigError as error:
-        for message in error.messages:
-            stderr.print(message, style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(CONFIG_ERROR_EXIT) from None
-
-
-@contextmanager
-def cloud_errors() -> Iterator[None]:
-    """A CloudError as one red line and its exit code (2: fix something first; 1: failed)."""
-    try:
-        yield
-    except CloudError as error:
-        stderr.print(f"error: {error.message}", style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
+    """The deployment the options name; a ConfigError when it cannot be."""
+    return target_for(
+        load_config(config, env),
+        config.resolve().parent,
+        env,
+        backend=backend,
+        secrets_provider=secrets_provider,
+    )
 
 
 def confirmer(yes: bool) -> Confirm:

@@ -16,15 +16,14 @@ from ..cloud import inspect
 from ..cloud.clients import clients_for
 from ..cloud.interfaces import LogLine
 from ..config.names import job_name
-from .cloud_common import cloud_errors, load_target
+from .cloud_common import load_target
 from .common import console, stderr
 
 __all__ = ["logs", "run", "status"]
 
 def status(config: Path, env: str | None, *, as_json: bool) -> None:
     target = load_target(config, env)
-    with cloud_errors():
-        result = inspect.status(target, clients_for(target).run)
+    result = inspect.status(target, clients_for(target).run)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return
@@ -58,51 +57,49 @@ def logs(
     if component not in (None, "web"):
         job = component
     target = load_target(config, env)
-    with cloud_errors():
-        clients = clients_for(target)
-        logs_client = clients.logs
-        recent = inspect.read_logs(target, logs_client, job=job, limit=lines)
-        for line in recent:
-            _print(line)
-        if follow:
-            since = recent[-1].timestamp if recent else datetime.now(timezone.utc)
-            wanted = (
-                inspect.job_filter(inspect.resolve_job(target, job))
-                if job
-                else inspect.service_filter(target)
+    clients = clients_for(target)
+    logs_client = clients.logs
+    recent = inspect.read_logs(target, logs_client, job=job, limit=lines)
+    for line in recent:
+        _print(line)
+    if follow:
+        since = recent[-1].timestamp if recent else datetime.now(timezone.utc)
+        wanted = (
+            inspect.job_filter(inspect.resolve_job(target, job))
+            if job
+            else inspect.service_filter(target)
+        )
+        try:
+            inspect.follow_logs(
+                logs_client,
+                wanted,
+                _print,
+                since=since,
+                keep_going=lambda: True,
+                sleep=clients.sleep,
             )
-            try:
-                inspect.follow_logs(
-                    logs_client,
-                    wanted,
-                    _print,
-                    since=since,
-                    keep_going=lambda: True,
-                    sleep=clients.sleep,
-                )
-            except KeyboardInterrupt:
-                pass
+        except KeyboardInterrupt:
+            pass
 
 
 def run(config: Path, env: str | None, args: Sequence[str]) -> None:
     target = load_target(config, env)
-    with cloud_errors():
-        clients = clients_for(target)
-        result = inspect.run_command(
-            target,
-            clients.run,
-            clients.logs,
-            args,
-            on_line=_print,
-            sleep=clients.sleep,
-            on_start=lambda name: stderr.print(
-                f"started execution {name} of {job_name(target.service, inspect.RUN_JOB)}: "
-                f"python manage.py {' '.join(args)}",
-                style="dim",
-                markup=False,
-                soft_wrap=True,
-            ),
-        )
+    clients = clients_for(target)
+    result = inspect.run_command(
+        target,
+        clients.run,
+        clients.logs,
+        args,
+        on_line=_print,
+        sleep=clients.sleep,
+        on_start=lambda name: stderr.print(
+            f"started execution {name} of {job_name(target.service, inspect.RUN_JOB)}: "
+            f"python manage.py {' '.join(args)}",
+            style="dim",
+            markup=False,
+            soft_wrap=True,
+        ),
+    )
     code = inspect.exit_code(result)
     if code:
         stderr.print(

@@ -1,28 +1,28 @@
-"""What every command shares: the consoles, the config options, loading with clean errors."""
+"""What every command shares: the consoles, the config options, the one error handler."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from ..config import DEFAULT_PATH, CloudRunConfig, ConfigError, load_config
+from ..errors import INTERRUPTED_EXIT, CloudRunError
 
 __all__ = [
-    "CONFIG_ERROR_EXIT",
     "ConfigOption",
     "EnvOption",
     "JsonOption",
+    "ReportingGroup",
     "console",
-    "load_or_exit",
+    "report",
     "stderr",
     "warn",
 ]
-
-CONFIG_ERROR_EXIT = 2  # like a usage error: the input, not the tool, is wrong
 
 # Consoles look up sys.stdout/sys.stderr when they print, so test runners can capture them.
 console = Console(highlight=False)
@@ -52,16 +52,26 @@ JsonOption = Annotated[
 ]
 
 
-def load_or_exit(path: Path = DEFAULT_PATH, env: str | None = None) -> CloudRunConfig:
-    """The configuration, or each problem in red on stderr and exit code 2."""
-    try:
-        return load_config(path, env)
-    except ConfigError as exc:
-        for message in exc.messages:
-            stderr.print(message, style="red", markup=False, soft_wrap=True)
-        if len(exc.messages) > 1:
-            stderr.print(f"{path}: {len(exc.messages)} problems", style="dim", markup=False)
-        raise typer.Exit(CONFIG_ERROR_EXIT) from None
+class ReportingGroup(TyperGroup):
+    """The CLI's one error handler: a CloudRunError from any layer becomes its lines in red on
+    stderr and its exit code, never a traceback; Ctrl-C exits 130 as a shell expects."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CloudRunError as error:
+            report(error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted", style="dim", markup=False)
+            raise typer.Exit(INTERRUPTED_EXIT) from None
+
+
+def report(error: CloudRunError) -> None:
+    if error.detail:  # a log's tail first, so that the one-line error stays in view
+        stderr.print(error.detail, style="dim", markup=False, soft_wrap=True)
+    for line in error.lines():
+        stderr.print(line, style="red", markup=False, soft_wrap=True)
 
 
 def warn(lines: Iterable[str]) -> None:

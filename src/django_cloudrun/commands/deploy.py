@@ -10,7 +10,7 @@ from ..cloud import deploy as cloud_deploy
 from ..cloud.clients import clients_for
 from ..config import DEFAULT_PATH
 from .cloud_common import (
-    BackendOption, SecretsProviderOption, YesOption, cloud_errors, confirmer, load_target,
+    BackendOption, SecretsProviderOption, YesOption, confirmer, load_target,
 )  # fmt: skip
 from .cloud_view import DeployView, deployment_summary
 from .common import ConfigOption, EnvOption, console
@@ -36,15 +36,14 @@ def deploy(
 ) -> None:
     """Create or update the app on Google Cloud: db-init and migrate run before traffic moves."""
     target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
-    with cloud_errors():
-        with DeployView(console) as view:
-            result = cloud_deploy.deploy(
-                target,
-                clients_for(target),
-                image=image,
-                confirm=confirmer(yes),
-                on_event=view.on_event,
-            )
+    with DeployView(console) as view:
+        result = cloud_deploy.deploy(
+            target,
+            clients_for(target),
+            image=image,
+            confirm=confirmer(yes),
+            on_event=view.on_event,
+        )
     console.print(f"Deployed {result.service} to {result.project} ({result.region})", markup=False)
     for row in deployment_summary(result):
         console.print(row, soft_wrap=True)

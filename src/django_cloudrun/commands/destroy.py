@@ -10,7 +10,7 @@ from ..cloud import destroy as cloud_destroy
 from ..cloud.clients import clients_for
 from ..config import DEFAULT_PATH
 from .cloud_common import (
-    BackendOption, SecretsProviderOption, YesOption, cloud_errors, confirmer, load_target,
+    BackendOption, SecretsProviderOption, YesOption, confirmer, load_target,
 )  # fmt: skip
 from .cloud_view import DeployView
 from .common import ConfigOption, EnvOption, console
@@ -37,13 +37,12 @@ def destroy(
 ) -> None:
     """Delete everything deploy created; refuses while the database or bucket hold data."""
     target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
-    with cloud_errors():
-        with DeployView(console) as view:
-            done = cloud_destroy.destroy(
-                target,
-                clients_for(target),
-                delete_data=delete_data,
-                confirm=confirmer(yes),
-                on_event=view.on_event,
-            )
+    with DeployView(console) as view:
+        done = cloud_destroy.destroy(
+            target,
+            clients_for(target),
+            delete_data=delete_data,
+            confirm=confirmer(yes),
+            on_event=view.on_event,
+        )
     console.print(done, markup=False)

@@ -9,7 +9,7 @@ from rich.text import Text
 from ..cloud.clients import clients_for
 from ..cloud.preflight import checks
 from ..config import DEFAULT_PATH
-from .cloud_common import BackendOption, SecretsProviderOption, cloud_errors, load_target
+from .cloud_common import BackendOption, SecretsProviderOption, load_target
 from .common import ConfigOption, EnvOption, console
 
 __all__ = ["doctor"]
@@ -30,14 +30,13 @@ def doctor(
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     failed = False
-    with cloud_errors():
-        clients = clients_for(target)
-        for check in checks(clients.probe, target, state=clients.state):
-            mark, style = MARKS[check.ok]
-            table.add_row(Text(mark, style=style), check.name, check.detail)
-            if check.fix:
-                table.add_row("", "", Text(f"fix: {check.fix}", style="yellow"))
-            failed = failed or check.ok is False
+    clients = clients_for(target)
+    for check in checks(clients.probe, target, state=clients.state):
+        mark, style = MARKS[check.ok]
+        table.add_row(Text(mark, style=style), check.name, check.detail)
+        if check.fix:
+            table.add_row("", "", Text(f"fix: {check.fix}", style="yellow"))
+        failed = failed or check.ok is False
     console.print(
         Text.assemble((target.service, "bold"), f" in {target.project} ({target.region})")
     )

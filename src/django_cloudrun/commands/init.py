@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from ..config import CloudRunConfig, ConfigError
+from ..config import CloudRunConfig
 from ..scaffold import (
     Action,
     Change,
@@ -27,7 +27,7 @@ from ..scaffold import (
     github_repository,
     plan_init,
 )
-from .common import CONFIG_ERROR_EXIT, console, stderr
+from .common import console
 
 __all__ = ["init", "run_init"]
 
@@ -87,16 +87,9 @@ def run_init(
     interactive: bool,
     dry_run: bool,
 ) -> None:
-    try:
-        project = detect_project(directory, settings=settings, python=python)
-        choices = _complete(project.root, choices, interactive)
-        plan = plan_init(project, choices)
-    except ScaffoldError as exc:
-        _fail(str(exc), exc.exit_code)
-    except ConfigError as exc:
-        for message in exc.messages:
-            stderr.print(message, style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(CONFIG_ERROR_EXIT) from None
+    project = detect_project(directory, settings=settings, python=python)
+    choices = _complete(project.root, choices, interactive)
+    plan = plan_init(project, choices)
     _describe(plan)
     if dry_run:
         _show_diffs(plan.writes + plan.kept)
@@ -111,19 +104,15 @@ def run_init(
         return
     dirty = git_changes(project.root)
     if dirty and not choices.force:
-        _fail(
+        raise ScaffoldError(
             f"the git tree has {len(dirty)} uncommitted change(s): commit or stash them first, "
-            "so that `git diff` shows exactly what init changed (or pass --force)",
-            2,
+            "so that `git diff` shows exactly what init changed (or pass --force)"
         )
     if interactive:
         _summary(plan, done=False)
         if not typer.confirm("Write these changes?", default=True):
-            _fail("nothing was written", 1)
-    try:
-        apply_changes(project.root, plan.changes)
-    except ScaffoldError as exc:
-        _fail(str(exc), exc.exit_code)
+            raise ScaffoldError("nothing was written", exit_code=1)
+    apply_changes(project.root, plan.changes)
     _show_diffs(plan.kept)
     _summary(plan, done=True)
     _next_steps(plan)
@@ -153,9 +142,6 @@ def _complete(root: Path, choices: InitChoices, interactive: bool) -> InitChoice
     )
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    stderr.print(f"init: {message}", style="red", markup=False, soft_wrap=True)
-    raise typer.Exit(code) from None
 
 
 def _describe(plan: Plan) -> None:

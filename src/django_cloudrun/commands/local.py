@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..config import DEFAULT_PATH, CloudRunConfig
-from ..config.budget import BudgetError
+from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from ..config.names import job_name
 from ..local import (
     Layout, LocalError, Options, Probes, Supervisor, cron_job_named, detach, ensure_secrets,
@@ -22,7 +19,7 @@ from ..local import (
 from ..local.logfiles import follow, log_paths
 from . import cloud_ops
 from .cloud_common import CloudOption
-from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, stderr
+from .common import ConfigOption, EnvOption, JsonOption, console, stderr
 from .local_view import UpView, components_table, cron_table, summary
 
 __all__ = ["down", "local_app", "logs", "reset", "run", "secret", "status", "up"]
@@ -44,23 +41,8 @@ DatabaseUrlOption = Annotated[
 local_app = typer.Typer(help="The local target's state: secrets, reset.", no_args_is_help=True)
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """A LocalError as one red line (after a log tail), exit code 1, no traceback of ours."""
-    try:
-        yield
-    except LocalError as error:
-        if error.detail:  # the log's tail first, so the one-line error is what remains in view
-            stderr.print(error.detail, style="dim", markup=False, soft_wrap=True)
-        stderr.print(f"error: {error.message}", style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except BudgetError as error:
-        stderr.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
 def _project(config_path: Path, env: str | None) -> tuple[Path, CloudRunConfig, Layout]:
-    config = load_or_exit(config_path, env)
+    config = load_config(config_path, env)
     project = config_path.resolve().parent
     return project, config, layout_for(project, config)
 
@@ -90,32 +72,30 @@ def up(
 ) -> None:
     """Run the production topology on this machine: database, jobs, web service, probes."""
     project, resolved, layout = _project(config, env)
-    with _errors():
-        _need_manage_py(project)
-        if detach_:
-            argv = ["up", "--config", str(config.resolve()), "--port", str(port),
-                    "--liveness-period", str(liveness_period),
-                    "--liveness-failures", str(liveness_failures)]  # fmt: skip
-            argv += ["--env", env] if env else []
-            layout.create()
-            environ = {**os.environ, **({DATABASE_URL_ENV: database_url} if database_url else {})}
-            state = detach(argv, layout, environ)
-            console.print(f"running in the background (pid {state['pid']})")
-            console.print(summary(state))
-            return
-        probes = Probes(liveness_period=liveness_period, liveness_failures=liveness_failures)
-        view = UpView(console)
-        supervisor = Supervisor(project, resolved, Options(port, database_url, probes),
-                                on_change=view.on_change, on_event=view.on_event)  # fmt: skip
-        with view:
-            supervisor.run(on_ready=view.on_ready)
+    _need_manage_py(project)
+    if detach_:
+        argv = ["up", "--config", str(config.resolve()), "--port", str(port),
+                "--liveness-period", str(liveness_period),
+                "--liveness-failures", str(liveness_failures)]  # fmt: skip
+        argv += ["--env", env] if env else []
+        layout.create()
+        environ = {**os.environ, **({DATABASE_URL_ENV: database_url} if database_url else {})}
+        state = detach(argv, layout, environ)
+        console.print(f"running in the background (pid {state['pid']})")
+        console.print(summary(state))
+        return
+    probes = Probes(liveness_period=liveness_period, liveness_failures=liveness_failures)
+    view = UpView(console)
+    supervisor = Supervisor(project, resolved, Options(port, database_url, probes),
+                            on_change=view.on_change, on_event=view.on_event)  # fmt: skip
+    with view:
+        supervisor.run(on_ready=view.on_ready)
 
 
 def down(config: ConfigOption = DEFAULT_PATH, env: EnvOption = None) -> None:
     """Stop a running (or detached) `up`, or clean up after one that crashed."""
     _project_dir, _resolved, layout = _project(config, env)
-    with _errors():
-        console.print(stop_running(layout), markup=False)
+    console.print(stop_running(layout), markup=False)
 
 
 def status(
@@ -173,16 +153,15 @@ def logs(
             config, env, component=component, job=job, lines=lines, follow=follow_
         )
     _project_dir, _resolved, layout = _project(config, env)
-    with _errors():
-        paths = log_paths(layout, component)
-        prefix = len(paths) > 1
-        width = max(map(len, paths)) if paths else 0
-        try:
-            for name, line in follow(paths, lines, lambda: follow_):
-                text = line if raw else _readable(line)
-                typer.echo(f"{name:<{width}} | {text}" if prefix else text)
-        except KeyboardInterrupt:
-            pass
+    paths = log_paths(layout, component)
+    prefix = len(paths) > 1
+    width = max(map(len, paths)) if paths else 0
+    try:
+        for name, line in follow(paths, lines, lambda: follow_):
+            text = line if raw else _readable(line)
+            typer.echo(f"{name:<{width}} | {text}" if prefix else text)
+    except KeyboardInterrupt:
+        pass
 
 
 def _readable(line: str) -> str:
@@ -231,9 +210,8 @@ def run(
     if cloud:
         return cloud_ops.run(config, env, args)
     project, resolved, _layout = _project(config, env)
-    with _errors():
-        _need_manage_py(project)
-        code = run_once(project, resolved, args, database_url=database_url)
+    _need_manage_py(project)
+    code = run_once(project, resolved, args, database_url=database_url)
     raise typer.Exit(code)
 
 
@@ -246,18 +224,17 @@ def _run_cron(
     cloud: bool,
 ) -> None:
     project, resolved, _layout = _project(config, env)
-    with _errors():
-        if args:
-            raise LocalError("--cron runs the entry's own command: give no arguments after --")
-        job = cron_job_named(resolved, name)
-        if cloud:
-            raise LocalError(
-                "--cron runs on this machine; to run it on Cloud Run now, run `gcloud "
-                f"scheduler jobs run {job_name(resolved.service_name, job.name)} --location "
-                f"{resolved.region} --project {resolved.project_id or 'PROJECT_ID'}`"
-            )
-        _need_manage_py(project)
-        code = run_once(project, resolved, (), database_url=database_url, job=job)
+    if args:
+        raise LocalError("--cron runs the entry's own command: give no arguments after --")
+    job = cron_job_named(resolved, name)
+    if cloud:
+        raise LocalError(
+            "--cron runs on this machine; to run it on Cloud Run now, run `gcloud "
+            f"scheduler jobs run {job_name(resolved.service_name, job.name)} --location "
+            f"{resolved.region} --project {resolved.project_id or 'PROJECT_ID'}`"
+        )
+    _need_manage_py(project)
+    code = run_once(project, resolved, (), database_url=database_url, job=job)
     raise typer.Exit(code)
 
 
@@ -268,16 +245,15 @@ def reset(
 ) -> None:
     """Delete the local database, secrets, media and logs (.cloudrun/local)."""
     _project_dir, _resolved, layout = _project(config, env)
-    with _errors():
-        if lock_holder(layout) is not None:
-            raise LocalError("`up` is running: stop it first with `django-cloudrun down`")
-        if not yes:
-            if sys.stdin is None or not sys.stdin.isatty():
-                raise LocalError("no terminal to confirm on: pass --yes to delete the local state")
-            typer.confirm(f"Delete {layout.root} (database, secrets, media, logs)?", abort=True)
-        stop_running(layout)
-        layout.remove()
-        console.print(f"removed {layout.root}", markup=False)
+    if lock_holder(layout) is not None:
+        raise LocalError("`up` is running: stop it first with `django-cloudrun down`")
+    if not yes:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise LocalError("no terminal to confirm on: pass --yes to delete the local state")
+        typer.confirm(f"Delete {layout.root} (database, secrets, media, logs)?", abort=True)
+    stop_running(layout)
+    layout.remove()
+    console.print(f"removed {layout.root}", markup=False)
 
 
 def secret(
@@ -287,12 +263,11 @@ def secret(
 ) -> None:
     """Print one local secret (for scripts: the value alone on stdout)."""
     _project_dir, resolved, layout = _project(config, env)
-    with _errors():
-        layout.create()
-        values = ensure_secrets(layout.secrets, resolved)
-        if name not in values:
-            raise LocalError(f"no local secret {name!r}; secrets: {', '.join(values)}")
-        typer.echo(values[name])
+    layout.create()
+    values = ensure_secrets(layout.secrets, resolved)
+    if name not in values:
+        raise LocalError(f"no local secret {name!r}; secrets: {', '.join(values)}")
+    typer.echo(values[name])
 
 
 local_app.command("reset")(reset)

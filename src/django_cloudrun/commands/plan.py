@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..config import DEFAULT_PATH, ConfigError
-from ..config.budget import BudgetError
-from .common import CONFIG_ERROR_EXIT, ConfigOption, EnvOption, console, load_or_exit, stderr, warn
+from ..config import DEFAULT_PATH, load_config
+from .common import ConfigOption, EnvOption, console, warn
 
 __all__ = ["plan", "show_plan"]
 
@@ -35,16 +34,10 @@ def plan(
 
 
 def show_plan(path: Path, env: str | None, *, as_json: bool) -> None:
-    resolved = load_or_exit(path, env)
+    resolved = load_config(path, env)
     from ..infra.plan import plan as run_plan  # Pulumi loads only for the commands that need it
 
-    try:
-        data = run_plan(resolved)
-    except (BudgetError, ConfigError) as exc:
-        lines = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
-        for line in lines:
-            stderr.print(line, style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(CONFIG_ERROR_EXIT) from None
+    data = run_plan(resolved)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return

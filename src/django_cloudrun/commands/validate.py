@@ -10,8 +10,8 @@ import typer
 from rich.text import Text
 from rich.tree import Tree
 
-from ..config import DEFAULT_PATH, redacted_dump, secret_warnings
-from .common import ConfigOption, EnvOption, JsonOption, console, load_or_exit, warn
+from ..config import DEFAULT_PATH, load_config, redacted_dump, secret_warnings
+from .common import ConfigOption, EnvOption, JsonOption, console, warn
 
 __all__ = ["show_resolved", "validate"]
 
@@ -29,7 +29,7 @@ def validate(
 
 
 def show_resolved(path: Path, env: str | None, *, as_json: bool) -> None:
-    resolved = load_or_exit(path, env)
+    resolved = load_config(path, env)
     warn(secret_warnings(resolved))
     data = redacted_dump(resolved)
     if as_json:

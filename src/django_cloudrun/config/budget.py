@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import ConfigError
+
 __all__ = ["Budget", "BudgetError", "max_connections", "connection_budget"]
 
 # (memory of the tier in MiB at least, default max_connections)
@@ -49,8 +51,11 @@ MIN_POOL = 2
 MAX_POOL = 10  # beyond this an instance waits on its CPU, not on connections
 
 
-class BudgetError(ValueError):
-    pass
+class BudgetError(ConfigError):
+    """The database tier cannot serve the connections the configuration asks for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
 
 
 def tier_memory_mib(tier: str) -> int:

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from ..errors import USAGE_EXIT, CloudRunError
+
 __all__ = ["ConfigError", "Key", "Problem", "dotted", "fail", "fail_at", "show"]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -19,12 +21,23 @@ RULE = "cloudrun"
 RULES_AT = "cloudrun_at"
 
 
-class ConfigError(Exception):
-    """cloudrun.toml cannot be used; `messages` holds one line per problem."""
+class ConfigError(CloudRunError):
+    """cloudrun.toml cannot be used; `messages` holds one line per problem.
 
-    def __init__(self, messages: Sequence[str]) -> None:
+    `source`, when known, is the file: the CLI counts the problems under it.
+    """
+
+    exit_code = USAGE_EXIT
+
+    def __init__(self, messages: Sequence[str], *, source: str = "") -> None:
         self.messages = list(messages)
+        self.source = source
         super().__init__("\n".join(self.messages))
+
+    def lines(self) -> list[str]:
+        if self.source and len(self.messages) > 1:
+            return [*self.messages, f"{self.source}: {len(self.messages)} problems"]
+        return list(self.messages)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,11 @@ def load_config(
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-    return parse_config(text, env, source=str(path))
+    try:
+        return parse_config(text, env, source=str(path))
+    except ConfigError as error:
+        error.source = str(path)
+        raise
 
 
 def parse_config(

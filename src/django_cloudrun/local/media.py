@@ -89,7 +89,7 @@ def _start_emulator(layout: Layout, port: int, bucket: str) -> Proc:
         if not proc.running():
             raise LocalError(
                 f"the GCS emulator exited with code {proc.returncode}; see {proc.log_path}",
-                tail(proc.log_path),
+                detail=tail(proc.log_path),
             )
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):

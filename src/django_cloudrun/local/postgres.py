@@ -132,7 +132,7 @@ class Cluster:
         if proc.returncode != 0:
             shutil.rmtree(self.pgdata, ignore_errors=True)
             raise LocalError(
-                f"initdb failed with exit code {proc.returncode}; see {log}", tail(log)
+                f"initdb failed with exit code {proc.returncode}; see {log}", detail=tail(log)
             )
 
     def start(self) -> Proc:
@@ -164,7 +164,7 @@ class Cluster:
             if not proc.running():
                 raise LocalError(
                     f"PostgreSQL exited with code {proc.returncode} while starting; see "
-                    f"{proc.log_path}", tail(proc.log_path)
+                    f"{proc.log_path}", detail=tail(proc.log_path)
                 )
             try:
                 lines = pidfile.read_text().splitlines()

@@ -164,7 +164,7 @@ def detach(
             if process.poll() is not None:
                 raise LocalError(
                     f"`up` exited with code {process.returncode} while starting; see {log}",
-                    tail(log),
+                    detail=tail(log),
                 )
             time.sleep(0.1)
     except KeyboardInterrupt:

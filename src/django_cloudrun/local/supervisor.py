@@ -189,7 +189,7 @@ class Supervisor:
             raise LocalError(
                 f"job {job.name} failed with exit code {proc.returncode}; "
                 f"its log: {proc.log_path}",
-                tail(proc.log_path),
+                detail=tail(proc.log_path),
             )
         self._set(job.name, "done")
 
@@ -227,7 +227,7 @@ class Supervisor:
                 raise LocalError(
                     f"web exited with code {web.proc.returncode} before its startup probe "
                     f"passed; its log: {web.proc.log_path}",
-                    tail(web.proc.log_path),
+                    detail=tail(web.proc.log_path),
                 )
             if time.monotonic() > deadline:
                 web.proc.stop(probes.grace)
@@ -235,7 +235,7 @@ class Supervisor:
                 raise LocalError(
                     f"web: startup probe {STARTUP_PATH} did not pass within "
                     f"{probes.startup_timeout:.0f} s; its log: {web.proc.log_path}",
-                    tail(web.proc.log_path),
+                    detail=tail(web.proc.log_path),
                 )
             self._sleep(probes.startup_interval)
         self._set("web", "ready", self.url)
@@ -254,7 +254,7 @@ class Supervisor:
                     self._set(name, "failed", f"exit code {proc.returncode}")
                     raise LocalError(
                         f"{name} exited unexpectedly with code {proc.returncode}; its log: "
-                        f"{proc.log_path}", tail(proc.log_path)
+                        f"{proc.log_path}", detail=tail(proc.log_path)
                     )
             web = self.components["web"]
             reason = ""

@@ -1,16 +1,14 @@
-"""The scaffold package's exception: what init cannot do, and how to fix it."""
+"""The scaffold package's error: what init cannot do, and how to fix it."""
 
 from __future__ import annotations
+
+from ..errors import USAGE_EXIT, CloudRunError
 
 __all__ = ["ScaffoldError"]
 
 
-class ScaffoldError(Exception):
-    """init cannot go on; the message says what is wrong and what to do about it.
+class ScaffoldError(CloudRunError):
+    """init cannot go on; exit code 2 (the project or the flags are at fault) unless given."""
 
-    `exit_code` 2 means the project or the flags are at fault (like a usage error).
-    """
-
-    def __init__(self, message: str, *, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = USAGE_EXIT
+    label = "init"
