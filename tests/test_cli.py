@@ -205,3 +205,16 @@ def test_runner_no_arguments_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "validate" in result.output
     assert "--version" in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "up", "plan"])
+def test_help_shows_bracketed_words_as_written_and_no_value_on_flags(
+    command: str, tmp_path: Path
+) -> None:
+    result = run(command, "--help", cwd=tmp_path, COLUMNS="80")
+    assert result.returncode == 0, result.stderr
+    assert "<bool>" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    if command == "run":
+        assert "[[cron]]" in result.stdout
+

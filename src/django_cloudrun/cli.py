@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold secrets
+    # Plain help: every word as written ([[cron]], [state]) and no metavar on flags.
+    rich_markup_mode=None,
 )
 
 

@@ -13,19 +13,23 @@ import pytest
 from django_cloudrun.config.budget import BudgetError, connection_budget
 from infra_support import EXAMPLE
 
+from django_cloudrun.cloud.events import short_type
+
 SCRIPT = Path(sys.executable).with_name("django-cloudrun")
 # The command as users run it: plan's options, and exit codes from the CLI's one error handler.
 COMMAND = ["-m", "django_cloudrun.cli", "plan"]
 
 
-def run_plan(*args: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[str]:
+def run_plan(
+    *args: str, cwd: Path = EXAMPLE, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *COMMAND, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns)},
     )
 
 
@@ -77,6 +81,22 @@ def test_plan_prints_tables_budget_and_warnings():
     assert "IAM" in result.stdout
     assert "Connections: 3 instances x pool 6 + 5 = 23 of 25 (db-f1-micro)" in result.stdout
     assert "warning: public = true" in result.stderr
+
+
+def test_plan_at_80_columns_shows_every_resource_and_input_in_80_columns():
+    data = json.loads(run_plan("--json").stdout)
+    result = run_plan(columns=80)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    # What is wider than the screen wraps; none of it is cut.
+    text = "".join(result.stdout.split())
+    for resource in data["resources"]:
+        assert f"{short_type(resource['type'])}{resource['name']}" in text
+    service = by_type(data, "service:Service")[0]
+    account = service["inputs"]["template"]["serviceAccount"]
+    assert f'serviceAccount="{account}"' in text
+    assert "allUsers" in text
 
 
 def test_env_staging_is_private_and_has_no_all_users_member():

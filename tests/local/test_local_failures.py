@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+
 import pytest
 
 from served import free_port
-from upstack import cli, copy_example, leftovers, remove_copy
+from upstack import cli, cli_argv, cli_env, copy_example, leftovers, remove_copy
 
 FAILING_MIGRATION = '''
 from django.db import migrations
@@ -65,3 +69,22 @@ def test_directory_without_manage_py_is_refused(tmp_path):
     result = cli(tmp_path, "up")
     assert result.returncode == 1
     assert "no manage.py next to cloudrun.toml" in result.stderr
+
+
+def test_ctrl_c_while_starting_stops_everything_and_exits_130(project):
+    process = subprocess.Popen(
+        cli_argv("up", "--port", str(free_port())),
+        cwd=project, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    state = project / ".cloudrun/local/state.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not state.exists():  # up has begun starting
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        "error: interrupted while starting; everything `up` had started was stopped"
+    )
+    assert "Traceback" not in err
+    assert not leftovers(project)

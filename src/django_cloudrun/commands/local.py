@@ -38,7 +38,9 @@ DatabaseUrlOption = Annotated[
     ),
 ]
 
-local_app = typer.Typer(help="The local target's state: secrets, reset.", no_args_is_help=True)
+local_app = typer.Typer(
+    help="The local target's state: secrets, reset.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def _project(config_path: Path, env: str | None) -> tuple[Path, CloudRunConfig, Layout]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -45,6 +46,8 @@ def show_plan(path: Path, env: str | None, *, as_json: bool) -> None:
 
 
 def _print(data: dict[str, Any], service: str, project: str | None, region: str) -> None:
+    """Each resource as a heading with its inputs indented below: readable at any width,
+    and in a pipe, where a table's columns would be cut."""
     from ..cloud.events import short_type
     from ..infra.plan import summary
 
@@ -54,31 +57,27 @@ def _print(data: dict[str, Any], service: str, project: str | None, region: str)
         Text.assemble((service, "bold"), f" in {where}: {len(resources)} resources"),
         soft_wrap=True,
     )
-    table = Table(show_lines=False, expand=False)
-    table.add_column("Type", style="cyan", no_wrap=True)
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Inputs that matter", overflow="fold")
     for resource in resources:
-        shown = "\n".join(
-            f"{_short_path(key)} = {json.dumps(value)}" for key, value in summary(resource)
+        console.print(
+            Text.assemble("\n", (short_type(resource["type"]), "cyan"), " ", resource["name"])
         )
-        table.add_row(short_type(resource["type"]), resource["name"], Text(shown))
-    console.print(table)
+        console.print(
+            _grid((_short_path(key), f"= {json.dumps(value)}") for key, value in summary(resource))
+        )
 
-    iam = Table(title="IAM", title_justify="left", expand=False)
-    iam.add_column("Member", no_wrap=False)
-    iam.add_column("Role", style="cyan", no_wrap=True)
-    iam.add_column("On", overflow="fold")
+    console.print(Text("\nIAM", style="bold"))
+    by_member: dict[str, list[tuple[str, str]]] = {}
     for row in data["iam"]:
-        iam.add_row(
-            _account(row["member"]), row["role"], f"{row['on']} {_account(row['resource'])}"
-        )
-    console.print(iam)
+        where = f"on {row['on']} {_account(row['resource'])}"
+        by_member.setdefault(_account(row["member"]), []).append((row["role"], where))
+    for member, grants in by_member.items():
+        console.print(Text(f"  {member}", overflow="fold"))
+        console.print(_grid(grants))
 
     budget = data["budget"]
     console.print(
         Text.assemble(
-            ("Connections: ", "bold"),
+            ("\nConnections: ", "bold"),
             f"{budget['max_instance_count']} instances x pool {budget['pool_per_instance']} "
             f"+ {budget['overhead']} = {budget['used']} of {budget['max_connections']} "
             f"({budget['tier']})",
@@ -86,6 +85,17 @@ def _print(data: dict[str, Any], service: str, project: str | None, region: str)
         soft_wrap=True,
     )
     warn(data["warnings"])
+
+
+def _grid(rows: Iterable[tuple[str, str]]) -> Table:
+    """Indented two-column rows; a long value wraps within its own column."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for left, right in rows:
+        grid.add_row("", left, right)
+    return grid
 
 
 def _short_path(path: str) -> str:

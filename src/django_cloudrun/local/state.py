@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import INTERRUPTED_EXIT
 from .errors import LocalError
 from .layout import Layout
 from .postgres import running_pid
@@ -170,7 +171,9 @@ def detach(
     except KeyboardInterrupt:
         process.terminate()  # it stops what it started, in order
         process.wait()
-        raise LocalError("interrupted: the background `up` was stopped") from None
+        raise LocalError(
+            "interrupted: the background `up` was stopped", exit_code=INTERRUPTED_EXIT
+        ) from None
     process.terminate()
     process.wait()
     raise LocalError(f"`up` was not ready within {timeout:.0f} s and was stopped; see {log}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CloudRunConfig
+from ..errors import INTERRUPTED_EXIT
 from ..config.topology import JOBS, Job
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import open_database
@@ -107,16 +108,26 @@ class Supervisor:
         self.signal_name = signal.Signals(signum).name
 
     def run(self, on_ready: Callable[[dict[str, Any]], None] = lambda _: None) -> None:
-        """Start, watch until SIGTERM/SIGINT/SIGHUP, stop; a LocalError comes after the stop."""
+        """Start, watch until SIGTERM/SIGINT/SIGHUP, stop; a LocalError comes after the stop.
+
+        A signal once ready is the normal end of `up`; one while starting is an interruption.
+        """
         self.install_signal_handlers()
+        ready = False
         try:
             self.start()
+            ready = True
             on_ready(self.snapshot())
             self.watch()
         except Stopping:
             pass
         finally:
             self.stop()
+        if not ready:
+            raise LocalError(
+                "interrupted while starting; everything `up` had started was stopped",
+                exit_code=INTERRUPTED_EXIT,
+            )
 
     def _check(self) -> None:
         if self.stop_requested:
