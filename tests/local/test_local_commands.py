@@ -143,6 +143,12 @@ def test_second_up_of_the_same_project_is_refused_and_leaves_the_first_running(p
         second = cli(project, "up", "--port", str(free_port()))
         assert second.returncode == 1
         assert "already running for this project" in second.stderr
+        up_log = project / ".cloudrun/local/logs/up.log"
+        before = up_log.read_bytes()
+        detached = cli(project, "up", "--detach", "--port", str(free_port()))
+        assert detached.returncode == 1
+        assert "already running for this project" in detached.stderr
+        assert up_log.read_bytes().startswith(before)  # the running stack's log is kept
         assert json.loads(cli(project, "status", "--json").stdout)["phase"] == "ready"
         assert requests.get(f"http://localhost:{port}/health/", timeout=5).status_code == 200
     finally:

@@ -27,8 +27,8 @@ STYLES = {
 
 def summary(snapshot: dict[str, Any]) -> Table:
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")  # a URL wraps in a narrow terminal; it is never cut
     grid.add_row("URL", snapshot["url"])
     grid.add_row("Admin", f"{snapshot['admin_url']} (user {snapshot['superuser']})")
     grid.add_row("Password", PASSWORD_COMMAND)
@@ -40,7 +40,9 @@ def summary(snapshot: dict[str, Any]) -> Table:
 def components_table(snapshot: dict[str, Any]) -> Table:
     table = Table(box=None, padding=(0, 2), show_edge=False)
     for column in ("component", "state", "pid", "restarts", "detail"):
-        table.add_column(column, style="dim" if column in ("pid", "restarts") else None)
+        table.add_column(
+            column, style="dim" if column in ("pid", "restarts") else None, overflow="fold"
+        )
     for component in snapshot["components"].values():
         state = component["state"]
         table.add_row(

@@ -63,10 +63,7 @@ class UpLock:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise LocalError(
-                "`django-cloudrun up` is already running for this project: see "
-                "`django-cloudrun status`, or stop it with `django-cloudrun down`"
-            ) from None
+            raise already_running() from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -77,6 +74,13 @@ class UpLock:
         if self.handle is not None:
             self.handle.close()
             self.handle = None
+
+
+def already_running() -> LocalError:
+    return LocalError(
+        "`django-cloudrun up` is already running for this project: see "
+        "`django-cloudrun status`, or stop it with `django-cloudrun down`"
+    )
 
 
 def lock_holder(layout: Layout) -> int | None:
@@ -143,7 +147,12 @@ def stop_running(layout: Layout) -> str:
 def detach(
     argv: Sequence[str], layout: Layout, environ: dict[str, str], timeout: float = 600
 ) -> dict[str, Any]:
-    """Start `up` (``argv``, with ``environ``) in the background; wait until it is ready."""
+    """Start `up` (``argv``, with ``environ``) in the background; wait until it is ready.
+
+    A running `up` is refused before anything of its own (state, log) is touched.
+    """
+    if lock_holder(layout) is not None:
+        raise already_running()
     layout.state.unlink(missing_ok=True)
     log = layout.log("up")
     with open(log, "wb") as output:
