@@ -1,5 +1,7 @@
 """The embedded PostgreSQL cluster: created once under .cloudrun/local/postgres, then started.
 
+Run as root, the cluster lives under /var/lib/django-cloudrun instead (layout.py).
+
 The server listens on a Unix socket only, in a directory named like the Cloud SQL
 connection, so DB_HOST is a socket directory exactly as on Cloud Run; passwords are
 required (scram-sha-256) as on Cloud SQL, and max_connections is the tier's. The server is
@@ -112,9 +114,10 @@ class Cluster:
     def init(self) -> None:
         """initdb, as the server's account, with the administrator's password."""
         bindir = self._bindir()
-        self.account.check_reachable(self.layout.root)
+        home = self.layout.cluster_home
+        self.account.check_reachable(self.pgdata)
         self.pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
-        pwfile = self.layout.root / "initdb-password"
+        pwfile = home / "initdb-password"
         write_private(pwfile, self.admin_password)
         self.account.own(self.pgdata, pwfile)
         log = self.layout.log("postgres")
@@ -124,7 +127,7 @@ class Cluster:
             "--locale=C.UTF-8", "--no-instructions", "--no-sync",
         ]  # fmt: skip
         try:
-            proc = spawn("initdb", argv, env=_server_env(), cwd=self.layout.root, log_path=log,
+            proc = spawn("initdb", argv, env=_server_env(), cwd=home, log_path=log,
                          **self.account.popen_options())
             proc.popen.wait()
         finally:
@@ -143,7 +146,7 @@ class Cluster:
                 "`django-cloudrun up` or `run`: stop it with `django-cloudrun down`"
             )
         bindir = self._bindir()
-        self.account.check_reachable(self.layout.root)
+        self.account.check_reachable(self.pgdata)
         self.account.own(self.layout.socket_dir)
         argv = [
             str(bindir / "postgres"), "-D", str(self.pgdata),
@@ -151,7 +154,7 @@ class Cluster:
             "-c", f"max_connections={max_connections(self.tier)}",
         ]  # fmt: skip
         # SIGINT is PostgreSQL's fast shutdown: sessions end, the checkpoint is written.
-        proc = spawn("postgres", argv, env=_server_env(), cwd=self.layout.root,
+        proc = spawn("postgres", argv, env=_server_env(), cwd=self.layout.cluster_home,
                      log_path=self.layout.log("postgres"), append=True,
                      stop_signal=signal.SIGINT, **self.account.popen_options())
         self._wait_ready(proc)
