@@ -76,8 +76,9 @@ def leftovers(project: Path) -> list[str]:
 
 
 class Up:
-    def __init__(self, project: Path, port: int, *options: str) -> None:
+    def __init__(self, project: Path, port: int, *options: str, cwd: Path | None = None) -> None:
         self.project, self.port, self.options = project, port, options
+        self.cwd = cwd or project  # where the command runs: --config may name the project
         self.log_path = project.parent / "up-output.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -89,7 +90,7 @@ class Up:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 cli_argv("up", "--port", str(self.port), *self.options),
-                cwd=self.project, env=cli_env(), stdin=subprocess.DEVNULL, stdout=log,
+                cwd=self.cwd, env=cli_env(), stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         return self
