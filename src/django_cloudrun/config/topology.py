@@ -111,7 +111,7 @@ def plain_environment(
         contract.DB_NAME: config.database.database,
         contract.DB_USER: config.database.user,
         contract.DB_POOL_MAX_SIZE: str(budget.pool_per_instance),
-        contract.DB_ADMIN_USER: "postgres",
+        contract.DB_ADMIN_USER: contract.ADMIN_ROLE,
         contract.DB_EXTENSIONS: ",".join(config.database.extensions),
         contract.DJANGO_SUPERUSER_USERNAME: config.superuser.username,
         contract.DJANGO_SUPERUSER_EMAIL: config.superuser.email,

@@ -17,6 +17,7 @@ import pulumi
 from pulumi.runtime.rpc import is_rpc_secret
 
 from ..config import CloudRunConfig, looks_secret, secret_warnings
+from ..contract import REDACTED
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
 from .program import PLACEHOLDER_PROJECT, build, preflight, project_of
@@ -31,7 +32,6 @@ __all__ = [
     "warnings",
 ]
 
-REDACTED = "[redacted]"
 PLAN_PROJECT_NUMBER = "PROJECT_NUMBER"  # shown in URLs: the real one is looked up at deploy
 # Inputs that hold a secret whatever their value looks like.
 SECRET_INPUTS = frozenset(

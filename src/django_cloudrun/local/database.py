@@ -43,7 +43,7 @@ def _from_url(url: str) -> Database:
     host = parts.hostname or parse_qs(parts.query).get("host", [""])[0]
     if not host:
         raise LocalError("--database-url names no host: postgresql://ADMIN:PASSWORD@HOST:PORT")
-    user = unquote(parts.username or "postgres")
+    user = unquote(parts.username or contract.ADMIN_ROLE)
     return Database(
         db_host=host,
         db_port=str(parts.port or ""),
