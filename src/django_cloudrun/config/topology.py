@@ -26,10 +26,14 @@ __all__ = [
     "SecretRef",
     "SECRETS",
     "SERVICE_SCOPES",
+    "SUPERUSER_SECRET",
+    "Unavailable",
     "cron_job",
     "cron_jobs",
+    "not_deployable_yet",
     "plain_environment",
     "secret_environment",
+    "secret_of",
     "service_variable_names",
 ]
 
@@ -82,6 +86,34 @@ SECRETS = (
     SecretRef("superuser-password", contract.DJANGO_SUPERUSER_PASSWORD, 24),
     SecretRef("db-admin-password", contract.DB_ADMIN_PASSWORD, 32),
 )
+
+
+def secret_of(variable: contract.EnvVar) -> SecretRef:
+    """The generated secret that fills ``variable``."""
+    return next(ref for ref in SECRETS if ref.variable is variable)
+
+
+SUPERUSER_SECRET = secret_of(contract.DJANGO_SUPERUSER_PASSWORD).key
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A setting cloudrun.toml accepts that deploy does not create yet."""
+
+    setting: str  # as the user wrote it
+    what: str  # what plan leaves out because of it
+
+
+def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
+    """The settings of ``config`` that deploy refuses and plan leaves out, for now."""
+    found = []
+    if config.worker.enable_worker:
+        found.append(Unavailable("worker.enable_worker = true", "the Celery worker service is"))
+    if config.static.mode == "gcs-cdn":
+        found.append(
+            Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are")
+        )
+    return found
 
 
 @dataclass(frozen=True)
