@@ -83,7 +83,7 @@ def test_validate_reads_cloudrun_toml_in_the_current_directory(project: Path) ->
 
 def test_validate_redacts_secret_looking_values_and_warns(project: Path) -> None:
     result = run("validate", cwd=project)
-    assert 'STRIPE_API_KEY = "********"' in result.stdout
+    assert 'STRIPE_API_KEY = "[redacted]"' in result.stdout
     assert "sk_live_do_not_print" not in result.stdout + result.stderr
     assert result.stderr.startswith(
         "warning: environment_variables.STRIPE_API_KEY: looks like a secret; "
@@ -96,7 +96,7 @@ def test_validate_json_is_the_redacted_dump(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["service_name"] == "shop-stg-django"
-    assert data["environment_variables"] == {"COLOR": "blue", "STRIPE_API_KEY": "********"}
+    assert data["environment_variables"] == {"COLOR": "blue", "STRIPE_API_KEY": "[redacted]"}
     assert data["max_instance_count"] == 3
 
 
@@ -197,7 +197,7 @@ def test_runner_bad_config_exits_2(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_runner_json_output_stays_parseable_when_warning(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["validate", "--json", "-c", str(project / "cloudrun.toml")])
-    assert json.loads(result.stdout)["environment_variables"]["STRIPE_API_KEY"] == "********"
+    assert json.loads(result.stdout)["environment_variables"]["STRIPE_API_KEY"] == "[redacted]"
     assert "looks like a secret" in result.stderr
 
 

@@ -18,8 +18,6 @@ from . import contract
 
 __all__ = ["cpu_count", "web_workers", "threads_per_worker", "pool_size_per_process"]
 
-DEFAULT_MAX_CONCURRENCY = 80
-DEFAULT_POOL_MAX_SIZE = 4
 
 
 def cpu_count() -> int:
@@ -30,16 +28,14 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
+def _positive_int(environ: Mapping[str, str], var: contract.EnvVar) -> int:
+    raw = environ.get(var.name, "").strip() or var.default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a positive integer, got {raw!r}") from None
+        raise ValueError(f"{var.name} must be a positive integer, got {raw!r}") from None
     if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+        raise ValueError(f"{var.name} must be a positive integer, got {raw!r}")
     return value
 
 
@@ -47,18 +43,16 @@ def web_workers(environ: Mapping[str, str] = os.environ) -> int:
     """One process per CPU, but never more processes than the instance has connections:
     each process's pool holds at least one, and the budget counts them all."""
     if environ.get(contract.WEB_CONCURRENCY.name, "").strip():
-        return _positive_int(environ, contract.WEB_CONCURRENCY.name, 1)
-    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE.name, DEFAULT_POOL_MAX_SIZE)
+        return _positive_int(environ, contract.WEB_CONCURRENCY)
+    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE)
     return min(cpu_count(), budget)
 
 
 def threads_per_worker(environ: Mapping[str, str] = os.environ) -> int:
-    concurrency = _positive_int(
-        environ, contract.CLOUDRUN_MAX_CONCURRENCY.name, DEFAULT_MAX_CONCURRENCY
-    )
+    concurrency = _positive_int(environ, contract.CLOUDRUN_MAX_CONCURRENCY)
     return max(1, math.ceil(concurrency / web_workers(environ)))
 
 
 def pool_size_per_process(environ: Mapping[str, str] = os.environ) -> int:
-    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE.name, DEFAULT_POOL_MAX_SIZE)
+    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE)
     return max(1, budget // web_workers(environ))

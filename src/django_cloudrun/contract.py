@@ -1,14 +1,22 @@
-"""The environment contract: every variable the container reads, defined once.
+"""The container contract: what the container and its two hosts agree on, defined once.
 
-infra/ sets these on the Cloud Run service and jobs, local/ sets them on the processes it
-starts, and the runtime (settings, commands, server) reads them. Nothing else spells an
-environment variable name.
+Every environment variable the container reads, with its runtime default; the port it
+listens on, the user it runs as, the database administrator db-init connects as, the
+probes that decide whether it gets traffic or is restarted, and the marker that replaces a
+secret wherever one would be shown. infra/ sets these on the Cloud Run service and jobs,
+local/ applies them to the processes it starts, scaffold/ writes them into the Dockerfile,
+and the runtime (settings, health, commands, server, logs) reads them. Nothing else spells
+an environment variable name or one of these values. The module imports nothing beyond the
+standard library, so the runtime may use it.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 __all__ = [
     "Scope",
@@ -16,6 +24,15 @@ __all__ = [
     "CONTRACT",
     "csv",
     "is_true",
+    "DEFAULT_PORT",
+    "CONTAINER_UID",
+    "CONTAINER_GID",
+    "ADMIN_ROLE",
+    "REDACTED",
+    "Probe",
+    "ProbeKind",
+    "STARTUP_PROBE",
+    "LIVENESS_PROBE",
     "DB_ENGINE",
     "DB_HOST",
     "DB_PORT",
@@ -51,7 +68,26 @@ __all__ = [
     "K_REVISION",
     "K_CONFIGURATION",
     "CLOUD_RUN_JOB",
+    "CLOUD_RUN_EXECUTION",
+    "CLOUD_RUN_TASK_INDEX",
+    "CLOUD_RUN_TASK_ATTEMPT",
+    "CLOUD_RUN_TASK_COUNT",
+    "DJANGO_SETTINGS_MODULE",
+    "PYTHONUNBUFFERED",
+    "STORAGE_EMULATOR_HOST",
+    "GOOGLE_APPLICATION_CREDENTIALS",
 ]
+
+DEFAULT_PORT = 8080  # Cloud Run's default container port, and the server's without PORT
+# The image's unprivileged user `django` (scaffold's Dockerfile). The media mount (GCS FUSE)
+# must belong to it, or uploads fail with permission denied.
+CONTAINER_UID = 2000
+CONTAINER_GID = 2000
+# The administrator role Cloud SQL creates with every PostgreSQL instance; db-init connects
+# as it, and the local cluster is initialised with the same name.
+ADMIN_ROLE = "postgres"
+# What a secret value reads as in log lines, `plan` and `config show`.
+REDACTED = "[redacted]"
 
 
 class Scope(str, Enum):
@@ -61,6 +97,8 @@ class Scope(str, Enum):
     DB_INIT = "db-init"  # only the db-init job: it holds the admin credentials
     MIGRATE = "migrate"  # only the migrate job: it creates the superuser
     PLATFORM = "platform"  # set by Cloud Run itself, never by us
+    IMAGE = "image"  # set by the image (scaffold's Dockerfile); a project may override it
+    LOCAL = "local"  # set only by `django-cloudrun up` and `run`, never on Cloud Run
 
 
 @dataclass(frozen=True)
@@ -69,26 +107,37 @@ class EnvVar:
     meaning: str
     scope: Scope = Scope.SERVICE
     secret: bool = False
+    default: str = ""  # what the container assumes when the variable is unset or empty
 
     def __str__(self) -> str:
         return self.name
 
+    def get(self, environ: Mapping[str, str] = os.environ) -> str:
+        """The variable's value in ``environ``, or its default when unset or empty."""
+        return environ.get(self.name) or self.default
 
-DB_ENGINE = EnvVar("DB_ENGINE", "Django database backend (django.db.backends.postgresql).")
+
+DB_ENGINE = EnvVar(
+    "DB_ENGINE", "Django database backend.", default="django.db.backends.postgresql"
+)
 DB_HOST = EnvVar(
     "DB_HOST",
     "Socket directory such as /cloudsql/PROJECT:REGION:INSTANCE, or a host name.",
 )
 DB_PORT = EnvVar("DB_PORT", "Database port; 5432 unless the server says otherwise.")
-DB_NAME = EnvVar("DB_NAME", "Name of the application database.")
-DB_USER = EnvVar("DB_USER", "Role the application connects as.")
+DB_NAME = EnvVar("DB_NAME", "Name of the application database.", default="django")
+DB_USER = EnvVar("DB_USER", "Role the application connects as.", default="django")
 DB_PASSWORD = EnvVar("DB_PASSWORD", "Password of DB_USER.", secret=True)
 DB_POOL_MAX_SIZE = EnvVar(
     "DB_POOL_MAX_SIZE",
     "Database connections one instance may open, shared by its worker processes.",
+    default="4",
 )
 DB_ADMIN_USER = EnvVar(
-    "DB_ADMIN_USER", "Administrator role db-init connects as.", scope=Scope.DB_INIT
+    "DB_ADMIN_USER",
+    "Administrator role db-init connects as.",
+    scope=Scope.DB_INIT,
+    default=ADMIN_ROLE,
 )
 DB_ADMIN_PASSWORD = EnvVar(
     "DB_ADMIN_PASSWORD", "Password of DB_ADMIN_USER.", scope=Scope.DB_INIT, secret=True
@@ -122,6 +171,7 @@ GS_BUCKET_NAME = EnvVar("GS_BUCKET_NAME", "Cloud Storage bucket that holds media
 MEDIA_MODE = EnvVar(
     "CLOUDRUN_MEDIA_MODE",
     "fuse: media are files under MEDIA_ROOT (a GCS FUSE mount); api: django-storages.",
+    default="fuse",
 )
 MEDIA_ROOT = EnvVar("MEDIA_ROOT", "Directory of media files when CLOUDRUN_MEDIA_MODE=fuse.")
 STATIC_ROOT = EnvVar("STATIC_ROOT", "Directory collectstatic writes to and WhiteNoise serves.")
@@ -136,13 +186,17 @@ CLOUDRUN_CUSTOM_DOMAINS = EnvVar(
     "CLOUDRUN_CUSTOM_DOMAINS", "Comma-separated custom domain names mapped to the service."
 )
 CLOUDRUN_LOG_FORMAT = EnvVar(
-    "CLOUDRUN_LOG_FORMAT", "json (Cloud Logging structured lines) or text (readable lines)."
+    "CLOUDRUN_LOG_FORMAT",
+    "json (Cloud Logging structured lines) or text (readable lines); unset: json in "
+    "production, text elsewhere.",
 )
 CLOUDRUN_REQUEST_TIMEOUT = EnvVar(
-    "CLOUDRUN_REQUEST_TIMEOUT", "Cloud Run request timeout in seconds; the server waits longer."
+    "CLOUDRUN_REQUEST_TIMEOUT",
+    "Cloud Run request timeout in seconds; the server waits longer.",
+    default="300",
 )
 CLOUDRUN_MAX_CONCURRENCY = EnvVar(
-    "CLOUDRUN_MAX_CONCURRENCY", "Requests Cloud Run sends one instance at once."
+    "CLOUDRUN_MAX_CONCURRENCY", "Requests Cloud Run sends one instance at once.", default="80"
 )
 CLOUDRUN_TRACING_ENABLED = EnvVar(
     "CLOUDRUN_TRACING_ENABLED",
@@ -153,6 +207,7 @@ CLOUDRUN_TRACE_SAMPLE_RATIO = EnvVar(
     "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "Share (0 to 1) of requests traced among those that arrive without a sampling decision; "
     "a decision in traceparent or X-Cloud-Trace-Context, as Cloud Run sends, is followed.",
+    default="0.1",
 )
 WEB_CONCURRENCY = EnvVar(
     "WEB_CONCURRENCY", "Worker processes of the server; by default one per CPU."
@@ -160,7 +215,9 @@ WEB_CONCURRENCY = EnvVar(
 GOOGLE_CLOUD_PROJECT = EnvVar(
     "GOOGLE_CLOUD_PROJECT", "Project id, used to name traces in log entries."
 )
-PORT = EnvVar("PORT", "Port the server listens on.", scope=Scope.PLATFORM)
+PORT = EnvVar(
+    "PORT", "Port the server listens on.", scope=Scope.PLATFORM, default=str(DEFAULT_PORT)
+)
 K_SERVICE = EnvVar(
     "K_SERVICE", "Cloud Run service name; when set, settings are production settings.",
     scope=Scope.PLATFORM,
@@ -174,6 +231,37 @@ CLOUD_RUN_JOB = EnvVar(
     "Cloud Run job name, set in job executions (db-init, migrate); when set, settings are "
     "production settings, as in the service, so migrate collects static files for it.",
     scope=Scope.PLATFORM,
+)
+CLOUD_RUN_EXECUTION = EnvVar(
+    "CLOUD_RUN_EXECUTION", "Name of the job execution.", scope=Scope.PLATFORM
+)
+CLOUD_RUN_TASK_INDEX = EnvVar(
+    "CLOUD_RUN_TASK_INDEX", "Index of this task in its execution.", scope=Scope.PLATFORM
+)
+CLOUD_RUN_TASK_ATTEMPT = EnvVar(
+    "CLOUD_RUN_TASK_ATTEMPT", "How many times this task was retried.", scope=Scope.PLATFORM
+)
+CLOUD_RUN_TASK_COUNT = EnvVar(
+    "CLOUD_RUN_TASK_COUNT", "Number of tasks in the execution.", scope=Scope.PLATFORM
+)
+DJANGO_SETTINGS_MODULE = EnvVar(
+    "DJANGO_SETTINGS_MODULE", "The project's settings module, read by Django.", scope=Scope.IMAGE
+)
+PYTHONUNBUFFERED = EnvVar(
+    "PYTHONUNBUFFERED",
+    "1: Python writes log lines as they happen, not when a buffer fills.",
+    scope=Scope.IMAGE,
+)
+STORAGE_EMULATOR_HOST = EnvVar(
+    "STORAGE_EMULATOR_HOST",
+    "URL of a Cloud Storage emulator; when set in media mode api, media go to it.",
+    scope=Scope.LOCAL,
+)
+GOOGLE_APPLICATION_CREDENTIALS = EnvVar(
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "Service-account key file (Google's own variable): locally, the throwaway key that "
+    "signs the emulator's media URLs.",
+    scope=Scope.LOCAL,
 )
 
 CONTRACT: tuple[EnvVar, ...] = tuple(
@@ -189,3 +277,66 @@ def csv(value: str) -> list[str]:
 def is_true(value: str) -> bool:
     """How the container reads a yes/no variable: 1, true, yes or on, in any case."""
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# Cloud Run's probes of the container, https://cloud.google.com/run/docs/configuring/healthchecks
+ProbeKind = Literal["startup", "liveness"]
+STARTUP_PERIOD_MAX = 240
+STARTUP_DELAY_MAX = 240
+STARTUP_WINDOW_MAX = 3600  # failure_threshold x period_seconds
+LIVENESS_PERIOD_MAX = 3600
+LIVENESS_DELAY_MAX = 3600
+
+
+@dataclass(frozen=True)
+class Probe:
+    """An HTTP GET probe of the container."""
+
+    path: str
+    initial_delay_seconds: int = 0
+    period_seconds: int = 10
+    timeout_seconds: int = 1
+    failure_threshold: int = 3
+
+    @property
+    def window_seconds(self) -> int:
+        """How long the probe may keep failing before Cloud Run gives up."""
+        return self.failure_threshold * self.period_seconds
+
+    def problems(self, kind: ProbeKind) -> list[str]:
+        """Each of Cloud Run's probe rules this probe breaks, as a sentence."""
+        found = []
+        if not self.path.startswith("/"):
+            found.append(f"{kind} probe path must start with '/', got {self.path!r}")
+        if min(self.period_seconds, self.timeout_seconds, self.failure_threshold) < 1:
+            found.append(f"{kind} probe period, timeout and failure threshold must be >= 1")
+        if self.timeout_seconds > self.period_seconds:
+            found.append(
+                f"{kind} probe timeout ({self.timeout_seconds}s) must be <= its period "
+                f"({self.period_seconds}s)"
+            )
+        period_max, delay_max = (
+            (STARTUP_PERIOD_MAX, STARTUP_DELAY_MAX)
+            if kind == "startup"
+            else (LIVENESS_PERIOD_MAX, LIVENESS_DELAY_MAX)
+        )
+        if self.period_seconds > period_max:
+            found.append(f"{kind} probe period must be <= {period_max}s")
+        if not 0 <= self.initial_delay_seconds <= delay_max:
+            found.append(f"{kind} probe initial delay must be between 0 and {delay_max}s")
+        window = self.window_seconds
+        if kind == "startup" and window > STARTUP_WINDOW_MAX:
+            found.append(
+                f"startup probe failure_threshold x period ({window}s) must be "
+                f"<= {STARTUP_WINDOW_MAX}s"
+            )
+        return found
+
+
+# The startup probe asks /health/ (database reachable, no unapplied migrations) every 5 s
+# for up to 240 s, so a revision gets traffic seconds after it is ready, and a revision
+# that cannot reach its database fails within four minutes instead of hanging.
+STARTUP_PROBE = Probe("/health/", period_seconds=5, timeout_seconds=3, failure_threshold=48)
+# /health/live never touches the database: a database outage must not restart every
+# instance. Three misses 30 s apart mean the process is stuck.
+LIVENESS_PROBE = Probe("/health/live", period_seconds=30, timeout_seconds=5, failure_threshold=3)

@@ -17,12 +17,14 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .contract import LIVENESS_PROBE, STARTUP_PROBE
+
 __all__ = ["HealthCheckMiddleware", "startup_problem"]
 
 logger = logging.getLogger("django_cloudrun.health")
 
-# Below the startup probe's own timeout (3 s), so Cloud Run reads the 503, not a timeout.
-PROBE_DATABASE_TIMEOUT = 2.0
+# Below the startup probe's own timeout, so Cloud Run reads the 503, not a timeout.
+PROBE_DATABASE_TIMEOUT = STARTUP_PROBE.timeout_seconds - 1.0
 
 
 def _database_problem(alias: str) -> str | None:
@@ -71,8 +73,10 @@ class HealthCheckMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         # Compared without trailing slashes: /health and /health/ are the same probe.
-        self.startup_path = getattr(settings, "CLOUDRUN_HEALTH_PATH", "/health/").rstrip("/")
-        self.liveness_path = getattr(settings, "CLOUDRUN_LIVENESS_PATH", "/health/live").rstrip("/")
+        startup = getattr(settings, "CLOUDRUN_HEALTH_PATH", STARTUP_PROBE.path)
+        liveness = getattr(settings, "CLOUDRUN_LIVENESS_PATH", LIVENESS_PROBE.path)
+        self.startup_path = startup.rstrip("/")
+        self.liveness_path = liveness.rstrip("/")
         # Once every migration of this code is applied it stays applied; later probes
         # (uptime checks) only need to know the database still answers.
         self._migrations_applied = False

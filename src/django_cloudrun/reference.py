@@ -16,10 +16,11 @@ __all__ = ["SECTIONS", "rewrite", "environment_reference"]
 
 
 def environment_reference() -> str:
-    rows = ["| Variable | Set for | Secret | Meaning |", "|---|---|---|---|"]
+    rows = ["| Variable | Set for | Secret | Default | Meaning |", "|---|---|---|---|---|"]
     for var in contract.CONTRACT:
         secret = "yes" if var.secret else ""
-        rows.append(f"| `{var.name}` | {var.scope.value} | {secret} | {var.meaning} |")
+        default = f"`{var.default}`" if var.default else ""
+        rows.append(f"| `{var.name}` | {var.scope.value} | {secret} | {default} | {var.meaning} |")
     return "\n".join(rows)
 
 

@@ -25,8 +25,6 @@ from .logs import http_request_from_environ, trace_context_from_headers
 __all__ = ["CloudRunServer", "server_options"]
 
 DEFAULT_HOST = "0.0.0.0"  # in a container, Cloud Run's front end connects from outside
-DEFAULT_PORT = 8080
-DEFAULT_REQUEST_TIMEOUT = 300
 # Cloud Run sends SIGKILL 10 s after SIGTERM; leave time to exit after the last request.
 GRACEFUL_TIMEOUT = 8
 TIMEOUT_MARGIN = 30
@@ -35,10 +33,8 @@ TIMEOUT_MARGIN = 30
 def server_options(
     environ: Mapping[str, str] = os.environ, *, host: str = DEFAULT_HOST, port: int | None = None
 ) -> dict[str, Any]:
-    port = port or int(environ.get(contract.PORT.name) or DEFAULT_PORT)
-    request_timeout = int(
-        environ.get(contract.CLOUDRUN_REQUEST_TIMEOUT.name) or DEFAULT_REQUEST_TIMEOUT
-    )
+    port = port or int(contract.PORT.get(environ))
+    request_timeout = int(contract.CLOUDRUN_REQUEST_TIMEOUT.get(environ))
     return {
         "bind": [f"{host}:{port}"],
         "worker_class": "gthread",

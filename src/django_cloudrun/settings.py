@@ -196,11 +196,11 @@ def _databases(
         raise ImproperlyConfigured(str(error)) from None
     namespace["DATABASES"] = {
         "default": {
-            "ENGINE": env.get(contract.DB_ENGINE.name) or "django.db.backends.postgresql",
+            "ENGINE": contract.DB_ENGINE.get(env),
             "HOST": host,
             "PORT": env.get(contract.DB_PORT.name, ""),
-            "NAME": env.get(contract.DB_NAME.name) or "django",
-            "USER": env.get(contract.DB_USER.name) or "django",
+            "NAME": contract.DB_NAME.get(env),
+            "USER": contract.DB_USER.get(env),
             "PASSWORD": env.get(contract.DB_PASSWORD.name, ""),
             # Connections are pooled per process; persistent connections would bypass it.
             "CONN_MAX_AGE": 0,
@@ -217,7 +217,7 @@ def _databases(
 
 
 def _media_mode(env: Mapping[str, str]) -> str:
-    mode = env.get(contract.MEDIA_MODE.name) or "fuse"
+    mode = contract.MEDIA_MODE.get(env)
     if mode not in ("fuse", "api"):
         raise ImproperlyConfigured(
             f"{contract.MEDIA_MODE.name} must be fuse or api, got {mode!r}"
@@ -249,7 +249,8 @@ def _static_and_media(
                 f"{contract.GS_BUCKET_NAME.name} is not set: media mode api stores files "
                 "in that Cloud Storage bucket."
             )
-        emulated = bool(env.get("STORAGE_EMULATOR_HOST"))  # django-cloudrun up, media api
+        # django-cloudrun up, media api
+        emulated = bool(env.get(contract.STORAGE_EMULATOR_HOST.name))
         default = {
             "BACKEND": "django_cloudrun.storage_emulator.EmulatorStorage"
             if emulated

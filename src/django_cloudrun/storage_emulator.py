@@ -14,17 +14,16 @@ from typing import Any
 
 from storages.backends.gcloud import GoogleCloudStorage
 
+from . import contract
+
 __all__ = ["EmulatorStorage"]
-
-KEY_FILE = "GOOGLE_APPLICATION_CREDENTIALS"  # Google's own variable, read by google-auth too
-
 
 class EmulatorStorage(GoogleCloudStorage):  # type: ignore[misc]  # untyped library
     _signer: Any = None
 
     def url(self, name: str, parameters: dict[str, Any] | None = None) -> str:
         params = dict(parameters or {})
-        key_file = os.environ.get(KEY_FILE)
+        key_file = os.environ.get(contract.GOOGLE_APPLICATION_CREDENTIALS.name)
         if key_file and "credentials" not in params:
             if self._signer is None:
                 from google.oauth2 import service_account

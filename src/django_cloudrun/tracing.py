@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 INSTALL_HINT = 'pip install "django-cloudrun[otel]"'
-DEFAULT_SAMPLE_RATIO = 0.1
+DEFAULT_SAMPLE_RATIO = float(contract.CLOUDRUN_TRACE_SAMPLE_RATIO.default)
 # A dotted path to a callable that returns a SpanExporter (setting CLOUDRUN_TRACE_EXPORTER).
 DEFAULT_EXPORTER = "django_cloudrun.tracing.cloud_trace_exporter"
 _REQUIRED = (

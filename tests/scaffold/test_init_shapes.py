@@ -182,9 +182,9 @@ def test_second_init_has_nothing_to_do(project: Path) -> None:
 
 
 def test_the_image_runs_as_the_user_gcs_fuse_maps_files_to(project: Path) -> None:
-    from django_cloudrun.infra.storage import CONTAINER_UID
+    from django_cloudrun.contract import CONTAINER_GID, CONTAINER_UID
 
     dockerfile = (project / "Dockerfile").read_text()
-    assert f"--uid {CONTAINER_UID} --gid {CONTAINER_UID}" in " ".join(dockerfile.split())
+    assert f"--uid {CONTAINER_UID} --gid {CONTAINER_GID}" in " ".join(dockerfile.split())
     users = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
-    assert users[-1] in ("django", str(CONTAINER_UID), f"{CONTAINER_UID}:{CONTAINER_UID}")
+    assert users[-1] in ("django", str(CONTAINER_UID), f"{CONTAINER_UID}:{CONTAINER_GID}")

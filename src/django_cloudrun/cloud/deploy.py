@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import CloudRunConfig, ConfigError
+from ..config import names
 from ..config.budget import BudgetError
+from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
 from .errors import PrerequisiteError
 from .events import (
@@ -64,20 +66,8 @@ class Deployment:
 
 def password_command(target: Target) -> str:
     """How to read the superuser's password; the password itself is never printed."""
-    from ..infra.secrets import secret_id
-
-    secret = secret_id(target.service, "superuser-password")
+    secret = names.secret_id(target.service, SUPERUSER_SECRET)
     return f"gcloud secrets versions access latest --secret={secret} --project {target.project}"
-
-
-def not_deployable_yet(config: CloudRunConfig) -> list[str]:
-    """Settings cloudrun.toml accepts that deploy does not create yet."""
-    found = []
-    if config.worker.enable_worker:
-        found.append("worker.enable_worker = true")
-    if config.static.mode == "gcs-cdn":
-        found.append('static.mode = "gcs-cdn"')
-    return found
 
 
 def check_rules(target: Target) -> None:
@@ -87,7 +77,7 @@ def check_rules(target: Target) -> None:
     unavailable = not_deployable_yet(target.config)
     if unavailable:
         raise PrerequisiteError(
-            f"{unavailable[0]}: not deployable yet; `django-cloudrun plan` lists what deploy "
+            f"{unavailable[0].setting}: not deployable yet; `django-cloudrun plan` lists what deploy "
             "creates. Remove it from cloudrun.toml to deploy the rest."
         )
     try:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .. import contract
 from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from ..config.names import job_name
 from ..local import (
@@ -60,13 +61,17 @@ def _need_manage_py(project: Path) -> None:
 def up(
     config: ConfigOption = DEFAULT_PATH,
     env: EnvOption = None,
-    port: PortOption = 8080,
+    port: PortOption = contract.DEFAULT_PORT,
     database_url: DatabaseUrlOption = None,
     detach_: Annotated[
         bool, typer.Option("--detach", "-d", help="Run in the background; stop with `down`.")
     ] = False,
     liveness_period: Annotated[
-        float, typer.Option(help="Seconds between liveness probes (Cloud Run's default: 10).")
+        float,
+        typer.Option(
+            help="Seconds between liveness probes (deployed: "
+            f"{contract.LIVENESS_PROBE.period_seconds})."
+        ),
     ] = Probes.liveness_period,
     liveness_failures: Annotated[
         int, typer.Option(help="Failed liveness probes in a row that restart the web process.")

@@ -16,9 +16,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..config.topology import SUPERUSER_SECRET
+
 __all__ = ["PASSWORD_COMMAND", "UpView", "components_table", "cron_table", "summary"]
 
-PASSWORD_COMMAND = "django-cloudrun local secret superuser-password"
+PASSWORD_COMMAND = f"django-cloudrun local secret {SUPERUSER_SECRET}"
 STYLES = {
     "ready": "green", "running": "green", "done": "green", "starting": "yellow",
     "restarting": "yellow", "stopping": "yellow", "failed": "bold red",

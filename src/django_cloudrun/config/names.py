@@ -24,6 +24,8 @@ __all__ = [
     "image_repository",
     "instance_name",
     "job_name",
+    "repository_id",
+    "secret_id",
 ]
 
 ACCOUNT_ID_MAX = 30  # service account ids: 6-30 characters
@@ -71,6 +73,16 @@ def job_name(service: str, job: str) -> str:
     return fit(f"{service}-{job}", EXECUTION_NAME_MAX - TOKEN_LENGTH)
 
 
+def secret_id(service: str, key: str) -> str:
+    """A secret of the service in Secret Manager, such as demo-db-password."""
+    return f"{service}-{key}"
+
+
+def repository_id(service: str) -> str:
+    """The Artifact Registry repository that holds the service's images."""
+    return service
+
+
 def image_repository(region: str, project: str, service: str, app: str) -> str:
     """Where images are pushed: REGION-docker.pkg.dev/PROJECT/SERVICE/APP."""
-    return f"{region}-docker.pkg.dev/{project}/{service}/{app}"
+    return f"{region}-docker.pkg.dev/{project}/{repository_id(service)}/{app}"

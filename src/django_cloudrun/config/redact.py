@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contract import REDACTED
 from .model import CloudRunConfig
 
 __all__ = ["REDACTED", "SECRET_MARKERS", "looks_secret", "redacted_dump", "secret_warnings"]
 
-REDACTED = "********"
 SECRET_MARKERS = ("PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE")
 
 

@@ -89,7 +89,8 @@ def _absolute_path(value: str) -> str | None:
 _ABSOLUTE_PATH_RULE = "an absolute path other than / without .. or spaces, such as /app/media"
 
 # Cloud Run and the contract set these; a user value would be overwritten or break the app.
-_RESERVED = {var.name: var for var in CONTRACT}
+# The image's variables are the project's to override, and the local ones never reach Cloud Run.
+_RESERVED = {var.name: var for var in CONTRACT if var.scope not in (Scope.IMAGE, Scope.LOCAL)}
 
 
 def _env_name(value: str) -> str | None:

@@ -26,10 +26,14 @@ __all__ = [
     "SecretRef",
     "SECRETS",
     "SERVICE_SCOPES",
+    "SUPERUSER_SECRET",
+    "Unavailable",
     "cron_job",
     "cron_jobs",
+    "not_deployable_yet",
     "plain_environment",
     "secret_environment",
+    "secret_of",
     "service_variable_names",
 ]
 
@@ -84,6 +88,34 @@ SECRETS = (
 )
 
 
+def secret_of(variable: contract.EnvVar) -> SecretRef:
+    """The generated secret that fills ``variable``."""
+    return next(ref for ref in SECRETS if ref.variable is variable)
+
+
+SUPERUSER_SECRET = secret_of(contract.DJANGO_SUPERUSER_PASSWORD).key
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A setting cloudrun.toml accepts that deploy does not create yet."""
+
+    setting: str  # as the user wrote it
+    what: str  # what plan leaves out because of it
+
+
+def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
+    """The settings of ``config`` that deploy refuses and plan leaves out, for now."""
+    found = []
+    if config.worker.enable_worker:
+        found.append(Unavailable("worker.enable_worker = true", "the Celery worker service is"))
+    if config.static.mode == "gcs-cdn":
+        found.append(
+            Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are")
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where things are on one target."""
@@ -111,7 +143,7 @@ def plain_environment(
         contract.DB_NAME: config.database.database,
         contract.DB_USER: config.database.user,
         contract.DB_POOL_MAX_SIZE: str(budget.pool_per_instance),
-        contract.DB_ADMIN_USER: "postgres",
+        contract.DB_ADMIN_USER: contract.ADMIN_ROLE,
         contract.DB_EXTENSIONS: ",".join(config.database.extensions),
         contract.DJANGO_SUPERUSER_USERNAME: config.superuser.username,
         contract.DJANGO_SUPERUSER_EMAIL: config.superuser.email,

@@ -3,7 +3,7 @@
 Fields that cloudrun.toml configures (scaling, resources, timeout, ingress, ...) have no
 default here: the config model is the only place their defaults live, and DjangoApp passes
 them on. Fields cloudrun.toml does not expose (probes, port, CPU boost) default to values
-chosen for Django behind Cloud Run, each documented where it is defined.
+chosen for Django behind Cloud Run: the probes and the port are the container contract's.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Literal
 
 import pulumi
 
+from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, Probe
+
 __all__ = [
     "CloudRunAppArgs",
     "CloudSqlVolume",
@@ -22,7 +24,9 @@ __all__ = [
     "GcsVolume",
     "Ingress",
     "JobSpec",
+    "LIVENESS_PROBE",
     "Probe",
+    "STARTUP_PROBE",
     "SecretEnv",
     "VpcAccess",
     "Volume",
@@ -31,63 +35,6 @@ __all__ = [
 Ingress = Literal["all", "internal", "internal-and-cloud-load-balancing"]
 Egress = Literal["PRIVATE_RANGES_ONLY", "ALL_TRAFFIC"]
 ExecutionEnvironment = Literal["gen1", "gen2"]
-ProbeKind = Literal["startup", "liveness"]
-
-# Cloud Run's limits on probes, https://cloud.google.com/run/docs/configuring/healthchecks
-STARTUP_PERIOD_MAX = 240
-STARTUP_DELAY_MAX = 240
-STARTUP_WINDOW_MAX = 3600  # failure_threshold x period_seconds
-LIVENESS_PERIOD_MAX = 3600
-LIVENESS_DELAY_MAX = 3600
-
-
-@dataclass(frozen=True)
-class Probe:
-    """An HTTP GET probe of the container."""
-
-    path: str
-    initial_delay_seconds: int = 0
-    period_seconds: int = 10
-    timeout_seconds: int = 1
-    failure_threshold: int = 3
-
-    def problems(self, kind: ProbeKind) -> list[str]:
-        """Each of Cloud Run's probe rules this probe breaks, as a sentence."""
-        found = []
-        if not self.path.startswith("/"):
-            found.append(f"{kind} probe path must start with '/', got {self.path!r}")
-        if min(self.period_seconds, self.timeout_seconds, self.failure_threshold) < 1:
-            found.append(f"{kind} probe period, timeout and failure threshold must be >= 1")
-        if self.timeout_seconds > self.period_seconds:
-            found.append(
-                f"{kind} probe timeout ({self.timeout_seconds}s) must be <= its period "
-                f"({self.period_seconds}s)"
-            )
-        period_max, delay_max = (
-            (STARTUP_PERIOD_MAX, STARTUP_DELAY_MAX)
-            if kind == "startup"
-            else (LIVENESS_PERIOD_MAX, LIVENESS_DELAY_MAX)
-        )
-        if self.period_seconds > period_max:
-            found.append(f"{kind} probe period must be <= {period_max}s")
-        if not 0 <= self.initial_delay_seconds <= delay_max:
-            found.append(f"{kind} probe initial delay must be between 0 and {delay_max}s")
-        window = self.failure_threshold * self.period_seconds
-        if kind == "startup" and window > STARTUP_WINDOW_MAX:
-            found.append(
-                f"startup probe failure_threshold x period ({window}s) must be "
-                f"<= {STARTUP_WINDOW_MAX}s"
-            )
-        return found
-
-
-# The startup probe asks /health/ (database reachable, no unapplied migrations) every 5 s
-# for up to 240 s, so a revision gets traffic seconds after it is ready, and a revision
-# that cannot reach its database fails within four minutes instead of hanging.
-STARTUP_PROBE = Probe("/health/", period_seconds=5, timeout_seconds=3, failure_threshold=48)
-# /health/live never touches the database: a database outage must not restart every
-# instance. Three misses 30 s apart mean the process is stuck.
-LIVENESS_PROBE = Probe("/health/live", period_seconds=30, timeout_seconds=5, failure_threshold=3)
 
 
 @dataclass(frozen=True)
@@ -189,7 +136,7 @@ class CloudRunAppArgs:
     jobs: Sequence[JobSpec] = ()  # run in this order; the service waits for the last
     depends_on: Sequence[pulumi.Resource] = ()  # the first job and the service wait for these
     release: str = ""  # mixed into the jobs' execution tokens: a new value runs them again
-    port: int = 8080
+    port: int = DEFAULT_PORT
     startup_cpu_boost: bool = True  # more CPU while the instance starts: Django imports fast
     startup_probe: Probe = STARTUP_PROBE
     liveness_probe: Probe | None = LIVENESS_PROBE

@@ -53,7 +53,7 @@ def repository(
         artifactregistry.RepositoryArgs(
             project=project,
             location=config.region,
-            repository_id=config.service_name,
+            repository_id=names.repository_id(config.service_name),
             format="DOCKER",
             description=f"Images of {config.service_name}",
             labels=labels,

@@ -15,19 +15,16 @@ from pulumi_gcp import sql
 
 from ..config import CloudRunConfig, ConfigError
 from ..config.names import instance_name
+from ..contract import ADMIN_ROLE
 from .network import network_id
 
 __all__ = [
-    "ADMIN_USER",
     "Database",
     "backup_start_time",
     "database",
     "instance_name",
 ]
 
-# The user Cloud SQL creates with every PostgreSQL instance; db-init connects as it (the
-# topology sets DB_ADMIN_USER to it; a test keeps the two equal).
-ADMIN_USER = "postgres"
 # Write-ahead logs for point-in-time recovery are kept at most 7 days on Cloud SQL Enterprise.
 PITR_LOG_DAYS_MAX = 7
 _Retention = sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs
@@ -134,7 +131,7 @@ def database(
         sql.UserArgs(
             project=project,
             instance=instance.name,
-            name=ADMIN_USER,
+            name=ADMIN_ROLE,
             password=admin_password,
             deletion_policy="ABANDON",
         ),

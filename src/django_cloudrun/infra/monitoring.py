@@ -13,6 +13,7 @@ from pulumi_gcp import monitoring
 
 from ..config import CloudRunConfig
 from ..config.budget import Budget
+from ..contract import STARTUP_PROBE
 
 __all__ = [
     "CONNECTIONS_SHARE",
@@ -180,11 +181,11 @@ def monitoring_resources(
             f"{name}-uptime",
             monitoring.UptimeCheckConfigArgs(
                 project=project,
-                display_name=f"{service} /health/",
+                display_name=f"{service} {STARTUP_PROBE.path}",
                 period="60s",
                 timeout="10s",
                 http_check=monitoring.UptimeCheckConfigHttpCheckArgs(
-                    path="/health/", port=443, use_ssl=True, validate_ssl=True
+                    path=STARTUP_PROBE.path, port=443, use_ssl=True, validate_ssl=True
                 ),
                 monitored_resource=monitoring.UptimeCheckConfigMonitoredResourceArgs(
                     type="uptime_url", labels={"project_id": project, "host": host}
@@ -193,7 +194,7 @@ def monitoring_resources(
             opts=opts,
         )
         conditions["uptime"] = (
-            "/health/ failing from several regions",
+            f"{STARTUP_PROBE.path} failing from several regions",
             monitoring.AlertPolicyConditionConditionThresholdArgs(
                 filter=pulumi.Output.concat(
                     'metric.type="monitoring.googleapis.com/uptime_check/check_passed" '

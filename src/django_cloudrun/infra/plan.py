@@ -17,6 +17,8 @@ import pulumi
 from pulumi.runtime.rpc import is_rpc_secret
 
 from ..config import CloudRunConfig, looks_secret, secret_warnings
+from ..config.topology import not_deployable_yet
+from ..contract import REDACTED
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
 from .program import PLACEHOLDER_PROJECT, build, preflight, project_of
@@ -31,7 +33,6 @@ __all__ = [
     "warnings",
 ]
 
-REDACTED = "[redacted]"
 PLAN_PROJECT_NUMBER = "PROJECT_NUMBER"  # shown in URLs: the real one is looked up at deploy
 # Inputs that hold a secret whatever their value looks like.
 SECRET_INPUTS = frozenset(
@@ -246,12 +247,8 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "console but notify nobody"
         )
     out += secret_warnings(config)
-    if config.worker.enable_worker:
-        out.append("worker.enable_worker: the Celery worker service is not part of the plan yet")
-    if config.static.mode == "gcs-cdn":
-        out.append(
-            "static.mode = gcs-cdn: the static bucket and Cloud CDN are not part of the plan yet"
-        )
+    for item in not_deployable_yet(config):
+        out.append(f"{item.setting}: {item.what} not part of the plan yet")
     return out
 
 

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_gcp import secretmanager
 
+from ..config.names import secret_id
 from ..config.topology import SECRETS, SecretRef
 from .args import SecretEnv
 
@@ -21,10 +22,6 @@ __all__ = ["GeneratedSecret", "existing_secret", "generated_secrets", "secret_id
 
 # Letters, digits and two characters that need no quoting in URLs, shells or libpq.
 SPECIAL_CHARACTERS = "-_"
-
-
-def secret_id(service: str, key: str) -> str:
-    return f"{service}-{key}"
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ import pulumi
 from pulumi_gcp import storage
 
 from ..config import CloudRunConfig
-from .args import GcsVolume
 from ..config.names import bucket_name
+from ..contract import CONTAINER_GID, CONTAINER_UID
+from .args import GcsVolume
 
-__all__ = ["CONTAINER_GID", "CONTAINER_UID", "FUSE_MOUNT_OPTIONS", "media_bucket", "media_volume"]
+__all__ = ["FUSE_MOUNT_OPTIONS", "media_bucket", "media_volume"]
 
-# The image runs as the user django, UID and GID 2000 (scaffold's Dockerfile): the mount
-# must belong to it, or uploads fail with permission denied.
-CONTAINER_UID = 2000
-CONTAINER_GID = 2000
+# The mount belongs to the image's user (the contract's UID and GID), or uploads fail with
+# permission denied.
 FUSE_MOUNT_OPTIONS = (
     "implicit-dirs",  # objects a/b.jpg make a/ a directory, as django's storage expects
     f"uid={CONTAINER_UID}",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import contract
 from ..config import CloudRunConfig
-from ..config.topology import SECRETS
+from ..config.topology import secret_of
 from .account import server_account
 from .errors import LocalError
 from .layout import Layout
@@ -20,7 +20,7 @@ from .processes import Proc
 
 __all__ = ["Database", "open_database"]
 
-ADMIN_SECRET = next(ref.key for ref in SECRETS if ref.variable is contract.DB_ADMIN_PASSWORD)
+ADMIN_SECRET = secret_of(contract.DB_ADMIN_PASSWORD).key
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _from_url(url: str) -> Database:
     host = parts.hostname or parse_qs(parts.query).get("host", [""])[0]
     if not host:
         raise LocalError("--database-url names no host: postgresql://ADMIN:PASSWORD@HOST:PORT")
-    user = unquote(parts.username or "postgres")
+    user = unquote(parts.username or contract.ADMIN_ROLE)
     return Database(
         db_host=host,
         db_port=str(parts.port or ""),

@@ -37,7 +37,7 @@ PASSTHROUGH = frozenset(
     {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
      "PYTHONPATH", "TERM"}
 )  # fmt: skip
-RUNNER = {"PYTHONUNBUFFERED": "1"}  # logs reach the files as they are written
+RUNNER = {contract.PYTHONUNBUFFERED.name: "1"}  # logs reach the files as they are written
 REVISION_SUFFIX = "local"
 
 
@@ -73,10 +73,10 @@ def job_platform(config: CloudRunConfig, job: str) -> dict[str, str]:
     name = names.job_name(config.service_name, job)
     return {
         contract.CLOUD_RUN_JOB.name: name,
-        "CLOUD_RUN_EXECUTION": f"{name}-{REVISION_SUFFIX}",
-        "CLOUD_RUN_TASK_INDEX": "0",
-        "CLOUD_RUN_TASK_ATTEMPT": "0",
-        "CLOUD_RUN_TASK_COUNT": "1",
+        contract.CLOUD_RUN_EXECUTION.name: f"{name}-{REVISION_SUFFIX}",
+        contract.CLOUD_RUN_TASK_INDEX.name: "0",
+        contract.CLOUD_RUN_TASK_ATTEMPT.name: "0",
+        contract.CLOUD_RUN_TASK_COUNT.name: "1",
     }
 
 

@@ -43,7 +43,7 @@ class Media:
     def describe(self, config: CloudRunConfig) -> str:
         if config.media.mode == "fuse":
             return f"{self.directory} (plays {config.media.mount_path})"
-        return f"bucket {self.bucket} on {self.extra.get('STORAGE_EMULATOR_HOST', '')}"
+        return f"bucket {self.bucket} on {self.extra.get(contract.STORAGE_EMULATOR_HOST.name, '')}"
 
 
 def bucket_name(config: CloudRunConfig) -> str:
@@ -68,11 +68,12 @@ def prepare_media(layout: Layout, config: CloudRunConfig, *, start: bool = True)
     if importlib.util.find_spec("gcp_storage_emulator") is None:
         raise LocalError(EMULATOR_HINT)
     bucket = bucket_name(config)
-    media = Media(bucket=bucket, extra={"GOOGLE_APPLICATION_CREDENTIALS": str(_signer(layout))})
+    key_file = {contract.GOOGLE_APPLICATION_CREDENTIALS.name: str(_signer(layout))}
+    media = Media(bucket=bucket, extra=key_file)
     if start:
         port = free_port()
         media.proc = _start_emulator(layout, port, bucket)
-        media.extra["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
+        media.extra[contract.STORAGE_EMULATOR_HOST.name] = f"http://127.0.0.1:{port}"
     return media
 
 

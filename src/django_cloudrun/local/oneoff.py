@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import contract
 from ..config import CloudRunConfig
 from ..config.topology import SERVICE_SCOPES, Job, cron_jobs
 from .database import open_database
@@ -38,7 +39,7 @@ def run_once(
     config: CloudRunConfig,
     args: Sequence[str],
     *,
-    port: int = 8080,
+    port: int = contract.DEFAULT_PORT,
     database_url: str | None = None,
     job: Job | None = None,
 ) -> int:
@@ -54,7 +55,7 @@ def run_once(
         emulator = (state or {}).get("emulator", "")
         media = prepare_media(layout, config, start=not emulator)
         if emulator:
-            media.extra["STORAGE_EMULATOR_HOST"] = emulator
+            media.extra[contract.STORAGE_EMULATOR_HOST.name] = emulator
         started += [media.proc] if media.proc else []
         port = int((state or {}).get("port", port))
         target = target_for(config, port, database, media, secrets)

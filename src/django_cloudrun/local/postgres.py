@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config.budget import max_connections
+from ..contract import ADMIN_ROLE
 from .account import Account
 from .errors import LocalError
 from .layout import SHARED_BASE, Layout, ensure_shared_dir
@@ -48,7 +49,6 @@ SEARCH_GLOBS = (
     "/opt/homebrew/opt/postgresql@*/bin",
     "/usr/local/opt/postgresql@*/bin",
 )
-ADMIN = "postgres"  # the administrator db-init connects as, as on Cloud SQL
 READY_TIMEOUT = 60.0
 STOP_GRACE = 30.0
 
@@ -205,7 +205,7 @@ class Cluster:
         self.account.own(self.pgdata, pwfile)
         log = self.layout.log("postgres")
         argv = [
-            str(bindir / "initdb"), "-D", str(self.pgdata), "-U", ADMIN,
+            str(bindir / "initdb"), "-D", str(self.pgdata), "-U", ADMIN_ROLE,
             f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8",
             "--locale=C.UTF-8", "--no-instructions", "--no-sync",
         ]  # fmt: skip

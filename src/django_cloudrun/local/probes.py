@@ -1,11 +1,12 @@
 """Cloud Run's probes, as the local supervisor applies them to the web process.
 
-Startup: the instance gets no traffic (locally: `up` is not "ready") until GET /health/
-answers 200; Cloud Run gives up after failure_threshold x period, at most 240 s. Locally the
-probe is polled more often than Cloud Run's period so `up` is ready as soon as it can be.
-Liveness: once started, GET /health/live every period; after failure_threshold consecutive
-failures (no answer within the timeout, or a status other than 2xx/3xx) the container is
-restarted: SIGTERM, a grace period, SIGKILL, a new instance.
+The probes are the deployed ones (contract.STARTUP_PROBE and LIVENESS_PROBE): same paths,
+timeouts, periods and failure thresholds. Startup: the instance gets no traffic (locally:
+`up` is not "ready") until GET /health/ answers 200; Cloud Run gives up after
+failure_threshold x period. Locally the probe is polled more often than its period so `up`
+is ready as soon as it can be. Liveness: once started, GET /health/live every period; after
+failure_threshold consecutive failures (no answer within the timeout, or a status other
+than 2xx/3xx) the container is restarted: SIGTERM, a grace period, SIGKILL, a new instance.
 """
 
 from __future__ import annotations
@@ -13,19 +14,21 @@ from __future__ import annotations
 import http.client
 from dataclasses import dataclass
 
-__all__ = ["LIVENESS_PATH", "STARTUP_PATH", "Probes", "probe"]
+from ..contract import LIVENESS_PROBE, STARTUP_PROBE
 
-STARTUP_PATH = "/health/"
-LIVENESS_PATH = "/health/live"
+__all__ = ["Probes", "probe"]
 
 
 @dataclass(frozen=True)
 class Probes:
-    startup_timeout: float = 240.0  # Cloud Run's limit for a startup probe
+    """The deployed probes' timings; tests and `up`'s options may shorten them."""
+
+    startup_timeout: float = STARTUP_PROBE.window_seconds
     startup_interval: float = 0.1
-    liveness_period: float = 10.0  # Cloud Run's defaults: 10 s, 1 s timeout, 3 failures
-    liveness_timeout: float = 1.0
-    liveness_failures: int = 3
+    startup_probe_timeout: float = STARTUP_PROBE.timeout_seconds
+    liveness_period: float = LIVENESS_PROBE.period_seconds
+    liveness_timeout: float = LIVENESS_PROBE.timeout_seconds
+    liveness_failures: int = LIVENESS_PROBE.failure_threshold
     grace: float = 10.0  # Cloud Run's SIGTERM-to-SIGKILL delay
 
 

@@ -24,13 +24,14 @@ from typing import Any
 from ..config import CloudRunConfig
 from ..errors import INTERRUPTED_EXIT
 from ..config.topology import JOBS, Job
+from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, STORAGE_EMULATOR_HOST
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import open_database
 from .environment import Target, target_for
 from .errors import LocalError
 from .layout import layout_for
 from .media import prepare_media
-from .probes import LIVENESS_PATH, STARTUP_PATH, Probes, probe
+from .probes import Probes, probe
 from .processes import Proc, check_port_free, spawn, start_time, tail
 from .secrets import ensure_secrets
 from .state import UpLock, write_state
@@ -49,7 +50,7 @@ class Stopping(Exception):
 
 @dataclass
 class Options:
-    port: int = 8080
+    port: int = DEFAULT_PORT
     database_url: str | None = None
     probes: Probes = field(default_factory=Probes)
 
@@ -178,7 +179,7 @@ class Supervisor:
         self._set("media", "starting")
         media = prepare_media(self.layout, self.config)
         self.components["media"].proc = media.proc
-        self.emulator = media.extra.get("STORAGE_EMULATOR_HOST", "")
+        self.emulator = media.extra.get(STORAGE_EMULATOR_HOST.name, "")
         self._set("media", "running", media.describe(self.config))
         self.target = target_for(self.config, self.options.port, database, media, secrets)
         for job in JOBS:
@@ -225,14 +226,14 @@ class Supervisor:
     def _start_web(self, append: bool = False) -> None:
         assert self.target is not None
         web = self.components["web"]
-        self._set("web", "starting", "waiting for the startup probe " + STARTUP_PATH)
+        self._set("web", "starting", "waiting for the startup probe " + STARTUP_PROBE.path)
         environment = self.target.service(self.options.port)
         # Only this machine may connect: the local superuser's password is no secret here.
         serve = ("cloudrun_serve", "--host", LOCAL_HOST)
         web.proc = self._spawn("web", serve, environment, append)
         probes = self.options.probes
         deadline = time.monotonic() + probes.startup_timeout
-        while not probe(self.options.port, STARTUP_PATH, probes.liveness_timeout):
+        while not probe(self.options.port, STARTUP_PROBE.path, probes.startup_probe_timeout):
             if not web.proc.running():
                 self._set("web", "failed", f"exit code {web.proc.returncode}")
                 raise LocalError(
@@ -244,7 +245,7 @@ class Supervisor:
                 web.proc.stop(probes.grace)
                 self._set("web", "failed", "startup probe timed out")
                 raise LocalError(
-                    f"web: startup probe {STARTUP_PATH} did not pass within "
+                    f"web: startup probe {STARTUP_PROBE.path} did not pass within "
                     f"{probes.startup_timeout:.0f} s; its log: {web.proc.log_path}",
                     detail=tail(web.proc.log_path),
                 )
@@ -273,10 +274,11 @@ class Supervisor:
                 reason = f"exited with code {web.proc.returncode}"
             elif time.monotonic() >= next_probe:
                 next_probe = time.monotonic() + probes.liveness_period
-                alive = probe(self.options.port, LIVENESS_PATH, probes.liveness_timeout)
+                alive = probe(self.options.port, LIVENESS_PROBE.path, probes.liveness_timeout)
                 failures = 0 if alive else failures + 1
                 if failures >= probes.liveness_failures:
-                    reason = f"liveness probe {LIVENESS_PATH} failed {failures} times in a row"
+                    path = LIVENESS_PROBE.path
+                    reason = f"liveness probe {path} failed {failures} times in a row"
             if reason:
                 failures = 0
                 backoff = self._restart_web(reason, backoff)

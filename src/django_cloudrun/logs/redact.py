@@ -11,10 +11,10 @@ from urllib.parse import quote
 from django.conf import settings
 
 from .. import contract
+from ..contract import REDACTED
 
 __all__ = ["REDACTED", "MIN_SECRET_LENGTH", "RedactSecretsFilter"]
 
-REDACTED = "[redacted]"
 # Shorter values ("1", "true", "django") would mangle ordinary text and protect nothing.
 MIN_SECRET_LENGTH = 6
 _DONE = "_cloudrun_redacted"
@@ -27,7 +27,7 @@ def _secret_variable_names() -> list[str]:
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Replace secret values with ``[redacted]`` in a record's message, arguments and traceback.
+    """Replace secret values with ``REDACTED`` in a record's message, arguments and traceback.
 
     The secrets are the values of the contract's secret variables in the environment (read
     once, here), Django's SECRET_KEY and its fallbacks once settings are loaded, and ``values``.

@@ -18,11 +18,9 @@ from .managers import Manager
 from .project import Project
 from .render import fill
 
-__all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile"]
+__all__ = ["DOCKERIGNORE", "dockerfile"]
 
-IMAGE_USER_ID = 2000
 STATIC_ROOT = "/app/staticfiles"
-PORT = 8080
 
 _TEMPLATE = """\
 # syntax=docker/dockerfile:1
@@ -43,27 +41,27 @@ WORKDIR /app
 
 # Runtime stage: the same Python, the environment, the code; no compilers, no tools.
 FROM python:@PYTHON@-slim
-ENV PYTHONUNBUFFERED=1 \\
+ENV @UNBUFFERED_VAR@=1 \\
     PYTHONDONTWRITEBYTECODE=1 \\
     VIRTUAL_ENV=/opt/venv \\
     PATH=/opt/venv/bin:$PATH \\
-    DJANGO_SETTINGS_MODULE=@SETTINGS@ \\
+    @SETTINGS_VAR@=@SETTINGS@ \\
     @PORT_VAR@=@PORT@ \\
     @STATIC_ROOT_VAR@=@STATIC_ROOT@
-RUN groupadd --system --gid @UID@ django \\
- && useradd --system --no-log-init --uid @UID@ --gid @UID@ --home-dir /nonexistent \\
+RUN groupadd --system --gid @GID@ django \\
+ && useradd --system --no-log-init --uid @UID@ --gid @GID@ --home-dir /nonexistent \\
     --shell /usr/sbin/nologin django
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY . .
 # Bytecode is compiled now: at run time the code is read-only for the user django.
 @STATIC_COMMENT@RUN python -m compileall -q --invalidation-mode unchecked-hash /app@MEDIA@@STATIC@
-USER @UID@:@UID@
+USER @UID@:@GID@
 EXPOSE @PORT@
-# Cloud Run ignores HEALTHCHECK and probes /health/ (startup) and /health/live (liveness)
+# Cloud Run ignores HEALTHCHECK and probes @STARTUP_PATH@ (startup) and @LIVE_PATH@ (liveness)
 # itself; this one serves `docker run` and image scanners.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \\
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('@PORT_VAR@', '@PORT@') + '/health/live', timeout=4)"]
+HEALTHCHECK --interval=@LIVE_PERIOD@s --timeout=@LIVE_TIMEOUT@s --start-period=60s --retries=@LIVE_RETRIES@ \\
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('@PORT_VAR@', '@PORT@') + '@LIVE_PATH@', timeout=@LIVE_WAIT@)"]
 CMD ["python", "manage.py", "cloudrun_serve"]
 """
 
@@ -124,6 +122,7 @@ cloudbuild.yaml
 def dockerfile(project: Project, config: CloudRunConfig) -> str:
     manager = project.manager
     static = config.static.mode == "whitenoise"
+    live = contract.LIVENESS_PROBE
     return fill(
         _TEMPLATE,
         MANAGER=manager.label,
@@ -132,12 +131,21 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
         BUILD_ENV=_build_env(manager),
         COPY=_copy(manager),
         INSTALL=manager.install.replace(" && ", " \\\n && "),
+        UNBUFFERED_VAR=contract.PYTHONUNBUFFERED.name,
+        SETTINGS_VAR=contract.DJANGO_SETTINGS_MODULE.name,
         SETTINGS=project.settings_module,
         PORT_VAR=contract.PORT.name,
-        PORT=str(PORT),
+        PORT=str(contract.DEFAULT_PORT),
         STATIC_ROOT_VAR=contract.STATIC_ROOT.name,
         STATIC_ROOT=STATIC_ROOT,
-        UID=str(IMAGE_USER_ID),
+        UID=str(contract.CONTAINER_UID),
+        GID=str(contract.CONTAINER_GID),
+        STARTUP_PATH=contract.STARTUP_PROBE.path,
+        LIVE_PATH=live.path,
+        LIVE_PERIOD=str(live.period_seconds),
+        LIVE_TIMEOUT=str(live.timeout_seconds),
+        LIVE_RETRIES=str(live.failure_threshold),
+        LIVE_WAIT=str(live.timeout_seconds - 1),  # urlopen gives up before Docker does
         MEDIA=_media(config),
         STATIC_COMMENT=fill(_STATIC_COMMENT, K_SERVICE=contract.K_SERVICE.name) if static else "",
         STATIC=fill(

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .. import contract
+
 __all__ = ["default_project_id", "git_changes", "github_repository"]
 
 _GITHUB = re.compile(r"github\.com[:/]([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/?$")
@@ -44,7 +46,7 @@ def github_repository(root: Path) -> str | None:
 
 def default_project_id(root: Path) -> str | None:
     """The Google Cloud project the environment or gcloud's configuration names."""
-    for name in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
+    for name in (contract.GOOGLE_CLOUD_PROJECT.name, "CLOUDSDK_CORE_PROJECT"):
         if os.environ.get(name):
             return os.environ[name]
     found = _run(["gcloud", "config", "get-value", "project"], root)

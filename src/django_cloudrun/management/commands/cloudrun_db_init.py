@@ -23,7 +23,7 @@ class Command(BaseCommand):
         admin = AdminCredentials(
             host=settings_dict.get("HOST") or "",
             port=str(settings_dict.get("PORT") or ""),
-            user=os.environ.get(contract.DB_ADMIN_USER.name) or "postgres",
+            user=contract.DB_ADMIN_USER.get(),
             password=os.environ.get(contract.DB_ADMIN_PASSWORD.name, ""),
         )
         target = Target(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.core.wsgi import get_wsgi_application
 
+from ... import contract
 from ...server import DEFAULT_HOST, CloudRunServer, server_options
 
 
@@ -9,7 +10,11 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 8080).")
+        parser.add_argument(
+            "--port",
+            type=int,
+            help=f"Port to listen on (default: ${contract.PORT.name} or {contract.PORT.default}).",
+        )
         parser.add_argument(
             "--host",
             default=DEFAULT_HOST,
