@@ -201,7 +201,7 @@ CLOUDRUN_MAX_CONCURRENCY = EnvVar(
 CLOUDRUN_TRACING_ENABLED = EnvVar(
     "CLOUDRUN_TRACING_ENABLED",
     "1: requests and their SQL queries are traced with OpenTelemetry and exported to Cloud "
-    'Trace (needs `pip install "django-cloudrun[otel]"`).',
+    "Trace (needs the package's `otel` extra in the image).",
 )
 CLOUDRUN_TRACE_SAMPLE_RATIO = EnvVar(
     "CLOUDRUN_TRACE_SAMPLE_RATIO",

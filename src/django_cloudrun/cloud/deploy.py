@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import CloudRunConfig, ConfigError
+from ..config import ConfigError
 from ..config import names
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
