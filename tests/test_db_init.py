@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_cloudrun.dbinit import AdminCredentials, DbInitError, Target, initialize
+from django_cloudrun.dbinit import AdminCredentials, DbInitError, AppDatabase, initialize
 from pg import SOCKET_DIR, admin_connection, drop, manage, scratch, start_manage, unique_name
 
 EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
@@ -63,9 +63,9 @@ def test_db_init_twice_at_once_both_succeed():
 
 def test_password_is_stored_as_a_scram_verifier_and_updated_on_rerun():
     with scratch() as space:
-        initialize(ADMIN, Target(space.database, space.role, "first-password"))
+        initialize(ADMIN, AppDatabase(space.database, space.role, "first-password"))
         first = stored_password(space.role)
-        initialize(ADMIN, Target(space.database, space.role, "second-password"))
+        initialize(ADMIN, AppDatabase(space.database, space.role, "second-password"))
         second = stored_password(space.role)
         assert first.startswith("SCRAM-SHA-256$")
         assert second.startswith("SCRAM-SHA-256$") and second != first
@@ -73,7 +73,7 @@ def test_password_is_stored_as_a_scram_verifier_and_updated_on_rerun():
 
 def test_the_role_owns_its_database_and_can_create_tables():
     with scratch() as space:
-        initialize(ADMIN, Target(space.database, space.role, space.password))
+        initialize(ADMIN, AppDatabase(space.database, space.role, space.password))
         with admin_connection(space.database) as conn:
             conn.execute(f'SET ROLE "{space.role}"')
             conn.execute("CREATE TABLE probe (id int)")
@@ -87,7 +87,7 @@ def test_an_existing_database_is_handed_to_the_role():
     with scratch() as space:
         with admin_connection() as conn:
             conn.execute(f'CREATE DATABASE "{space.database}"')
-        initialize(ADMIN, Target(space.database, space.role, space.password))
+        initialize(ADMIN, AppDatabase(space.database, space.role, space.password))
         assert databases_named(space.database) == (1, space.role)
 
 
@@ -114,7 +114,7 @@ def test_hostile_identifiers_are_refused_before_connecting(field, value):
         target[field] = value
     with pytest.raises(DbInitError, match="is not a valid identifier"):
         # An unreachable host proves validation happens before any connection.
-        initialize(AdminCredentials("/nonexistent", "", "postgres", ""), Target(**target))
+        initialize(AdminCredentials("/nonexistent", "", "postgres", ""), AppDatabase(**target))
 
 
 def test_hostile_role_name_fails_the_command_with_one_clear_line():
@@ -128,19 +128,19 @@ def test_hostile_role_name_fails_the_command_with_one_clear_line():
 
 def test_empty_password_is_refused():
     with pytest.raises(DbInitError, match="refusing to create a login role without one"):
-        initialize(ADMIN, Target(unique_name("db"), unique_name("role"), ""))
+        initialize(ADMIN, AppDatabase(unique_name("db"), unique_name("role"), ""))
 
 
 def test_unknown_extension_names_it():
     with scratch() as space:
         with pytest.raises(DbInitError, match="extension 'no_such_ext' is not available"):
-            initialize(ADMIN, Target(space.database, space.role, space.password, ("no_such_ext",)))
+            initialize(ADMIN, AppDatabase(space.database, space.role, space.password, ("no_such_ext",)))
 
 
 def test_unreachable_server_is_one_line_without_the_password():
     admin = AdminCredentials("/nonexistent-socket-dir", "", "postgres", "admin-secret-value")
     with pytest.raises(DbInitError) as caught:
-        initialize(admin, Target(unique_name("db"), unique_name("role"), "pw-value-123"))
+        initialize(admin, AppDatabase(unique_name("db"), unique_name("role"), "pw-value-123"))
     message = str(caught.value)
     assert message.startswith("cannot connect to database 'postgres' as 'postgres'")
     assert "\n" not in message
@@ -157,7 +157,7 @@ def test_a_cloud_sql_like_admin_without_superuser_sets_everything_up():
         with scratch() as space:
             admin = AdminCredentials(SOCKET_DIR, "", admin_role, "")
             for _ in range(2):
-                initialize(admin, Target(space.database, space.role, space.password, EXTENSIONS))
+                initialize(admin, AppDatabase(space.database, space.role, space.password, EXTENSIONS))
             assert databases_named(space.database) == (1, space.role)
             assert set(EXTENSIONS) <= extensions_in(space.database)
     finally:
@@ -169,7 +169,7 @@ def test_an_existing_role_loses_privileges_the_application_does_not_need():
         with admin_connection() as conn:
             conn.execute(f'CREATE ROLE "{space.role}" LOGIN CREATEROLE CREATEDB')
             conn.execute(f'GRANT pg_read_all_data TO "{space.role}"')
-        initialize(ADMIN, Target(space.database, space.role, space.password))
+        initialize(ADMIN, AppDatabase(space.database, space.role, space.password))
         with admin_connection() as conn:
             rights = conn.execute(
                 "SELECT rolcreaterole, rolcreatedb, rolsuper, rolcanlogin FROM pg_roles WHERE rolname = %s",

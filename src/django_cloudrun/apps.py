@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.conf import settings
 
 
-class CloudRunConfig(AppConfig):
+class DjangoCloudRunAppConfig(AppConfig):
     name = "django_cloudrun"
     verbose_name = "Cloud Run"
     default_auto_field = "django.db.models.BigAutoField"

@@ -18,7 +18,7 @@ from psycopg import sql
 
 from .errors import CloudRunError
 
-__all__ = ["DbInitError", "Target", "AdminCredentials", "initialize", "validate_identifier"]
+__all__ = ["DbInitError", "AppDatabase", "AdminCredentials", "initialize", "validate_identifier"]
 
 # A fixed key shared by every db-init run on the server (pg_advisory_lock takes a bigint).
 LOCK_KEY = 0x636C6F7564_7275  # "cloudru"
@@ -42,7 +42,7 @@ class AdminCredentials:
 
 
 @dataclass(frozen=True)
-class Target:
+class AppDatabase:
     database: str
     role: str
     password: str = field(repr=False)
@@ -55,7 +55,7 @@ def validate_identifier(kind: str, value: str) -> str:
     return value
 
 
-def _validate(target: Target) -> None:
+def _validate(target: AppDatabase) -> None:
     validate_identifier("database name", target.database)
     validate_identifier("role", target.role)
     for extension in target.extensions:
@@ -90,7 +90,7 @@ def _exists(conn: psycopg.Connection, query: str, name: str) -> bool:
     return conn.execute(query, (name,)).fetchone() is not None
 
 
-def _ensure_role(conn: psycopg.Connection, target: Target, report: Callable[[str], None]) -> None:
+def _ensure_role(conn: psycopg.Connection, target: AppDatabase, report: Callable[[str], None]) -> None:
     verifier = conn.pgconn.encrypt_password(
         target.password.encode(), target.role.encode(), b"scram-sha-256"
     ).decode()
@@ -131,7 +131,7 @@ def _revoke_memberships(conn: psycopg.Connection, role: str) -> None:
 
 
 def _ensure_database(
-    conn: psycopg.Connection, target: Target, report: Callable[[str], None]
+    conn: psycopg.Connection, target: AppDatabase, report: Callable[[str], None]
 ) -> None:
     database, role = sql.Identifier(target.database), sql.Identifier(target.role)
     if _exists(conn, "SELECT 1 FROM pg_database WHERE datname = %s", target.database):
@@ -144,7 +144,7 @@ def _ensure_database(
 
 
 def _ensure_schema_and_extensions(
-    admin: AdminCredentials, target: Target, report: Callable[[str], None]
+    admin: AdminCredentials, target: AppDatabase, report: Callable[[str], None]
 ) -> None:
     with _connect(admin, target.database) as conn:
         conn.execute(
@@ -165,7 +165,7 @@ def _ensure_schema_and_extensions(
 
 
 def initialize(
-    admin: AdminCredentials, target: Target, report: Callable[[str], None] = lambda _: None
+    admin: AdminCredentials, target: AppDatabase, report: Callable[[str], None] = lambda _: None
 ) -> None:
     """Create or update the role and database of ``target``; safe to run any number of times."""
     _validate(target)

@@ -8,7 +8,7 @@ import pytest
 
 from django_cloudrun.cloud import clients
 from cloud_support import CONFIG, PASSPHRASE, PROJECT, make_target
-from django_cloudrun.cloud.stack import Target
+from django_cloudrun.cloud.stack import CloudTarget
 from fakes import Fakes
 
 
@@ -21,7 +21,7 @@ def project_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def target(project_dir: Path) -> Target:
+def target(project_dir: Path) -> CloudTarget:
     return make_target(project_dir)
 
 

@@ -12,7 +12,7 @@ from django_cloudrun.cli import app
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.interfaces import ExecutionState, ProjectInfo
 from fakes import DIGEST, T0, line
-from test_inspect import MIGRATE_FILTER, SERVICE_FILTER, deployed_state
+from test_observe import MIGRATE_FILTER, SERVICE_FILTER, deployed_state
 
 SERVICE = "shop-django"
 URL = f"https://{SERVICE}-123456789012.europe-west1.run.app"

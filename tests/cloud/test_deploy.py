@@ -15,21 +15,21 @@ from django_cloudrun.cloud.events import (
     APP_TYPE, JOB_TYPE, REPOSITORY_TYPE, SERVICE_TYPE, Event, ResourceChange, Step,
 )  # fmt: skip
 from django_cloudrun.cloud.interfaces import ProjectInfo
-from django_cloudrun.cloud.stack import Target
+from django_cloudrun.cloud.stack import CloudTarget
 from fakes import DIGEST, Fakes
 
 SERVICE = "shop-django"
 REPOSITORY = f"europe-west1-docker.pkg.dev/{PROJECT}/{SERVICE}/django"
 
 
-def run_deploy(target: Target, fakes: Fakes, **options) -> tuple[object, list[Event]]:
+def run_deploy(target: CloudTarget, fakes: Fakes, **options) -> tuple[object, list[Event]]:
     events: list[Event] = []
     options.setdefault("environ", PASSPHRASE)
     result = deploy(target, fakes.clients, on_event=events.append, **options)
     return result, events
 
 
-def failure(target: Target, fakes: Fakes, **options) -> CloudError:
+def failure(target: CloudTarget, fakes: Fakes, **options) -> CloudError:
     with pytest.raises(CloudError) as caught:
         run_deploy(target, fakes, **options)
     return caught.value

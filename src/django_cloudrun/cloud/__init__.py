@@ -1,6 +1,6 @@
 """Deploying to Google Cloud: deploy, destroy, doctor, and the cloud side of status/logs/run.
 
-The orchestration (preflight, deploy, destroy, inspect) is plain Python over small
+The orchestration (preflight, deploy, destroy, observe) is plain Python over small
 interfaces (interfaces.py): the Pulumi Automation API, Cloud Build, Cloud Run, Cloud
 Logging, the state bucket and the preflight probe. Their real implementations are in
 real/ and import their libraries only when used; tests pass fakes. Deploy-side only: the

@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .interfaces import Builder, CloudRun, Engine, Logs, Probe, StateStore
-from .stack import Target
+from .interfaces import Builder, CloudRun, Engine, Logs, PrerequisiteProbe, StateStore
+from .stack import CloudTarget
 
 __all__ = ["Clients", "clients_for", "factory", "real_clients"]
 
 
 @dataclass
 class Clients:
-    probe: Probe
+    probe: PrerequisiteProbe
     state: StateStore
     engine: Engine
     builder: Builder
@@ -49,5 +49,5 @@ def real_clients(project: str, region: str) -> Clients:
 factory: Callable[[str, str], Clients] = real_clients
 
 
-def clients_for(target: Target) -> Clients:
+def clients_for(target: CloudTarget) -> Clients:
     return factory(target.project, target.region)

@@ -33,7 +33,7 @@ from .events import (
 from .failures import explain
 from .interfaces import Engine, EngineFailed, StateStore
 from .preflight import require
-from .stack import Program, Target
+from .stack import Program, CloudTarget
 
 __all__ = [
     "Confirm",
@@ -64,13 +64,13 @@ class Deployment:
     public: bool
 
 
-def password_command(target: Target) -> str:
+def password_command(target: CloudTarget) -> str:
     """How to read the superuser's password; the password itself is never printed."""
     secret = names.secret_id(target.service, SUPERUSER_SECRET)
     return f"gcloud secrets versions access latest --secret={secret} --project {target.project}"
 
 
-def check_rules(target: Target) -> None:
+def check_rules(target: CloudTarget) -> None:
     """plan's rules (connection budget, backups, FUSE); their one line, exit 2."""
     from ..infra.program import preflight as rules
 
@@ -88,7 +88,7 @@ def check_rules(target: Target) -> None:
         raise PrerequisiteError("; ".join(error.messages)) from None
 
 
-def ensure_state(state: StateStore, target: Target, confirm: Confirm, on_event: OnEvent) -> None:
+def ensure_state(state: StateStore, target: CloudTarget, confirm: Confirm, on_event: OnEvent) -> None:
     """The gs:// state bucket exists, or is created once the user agreed."""
     bucket = target.stack.state_bucket
     if bucket is None or state.bucket_exists(bucket):
@@ -114,7 +114,7 @@ def ensure_state(state: StateStore, target: Target, confirm: Confirm, on_event: 
 
 def update(
     engine: Engine,
-    target: Target,
+    target: CloudTarget,
     program: Program,
     on_event: OnEvent,
     *,
@@ -137,7 +137,7 @@ def update(
         ) from None
 
 
-def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:
+def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str:
     """The project's image built by Cloud Build and pushed to the app's repository."""
     from ..infra.build import default_image, image_repository
 
@@ -165,7 +165,7 @@ def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:
 
 
 def deploy(
-    target: Target,
+    target: CloudTarget,
     clients: Clients,
     *,
     image: str | None = None,

@@ -19,7 +19,7 @@ from .errors import CloudError, PrerequisiteError, is_permission_error, missing_
 from .events import BUCKET_TYPE, INSTANCE_TYPE, OnEvent, Step, ignore, name_of, short_type
 from .interfaces import EngineFailed, StackResource
 from .preflight import require
-from .stack import Program, Target
+from .stack import Program, CloudTarget
 
 __all__ = ["DataHolder", "data_holders", "destroy"]
 
@@ -30,7 +30,7 @@ class DataHolder:
     what: str  # "Cloud SQL instance demo-django-db (deletion protection on)"
 
 
-def data_holders(resources: list[StackResource], target: Target) -> list[DataHolder]:
+def data_holders(resources: list[StackResource], target: CloudTarget) -> list[DataHolder]:
     config = target.config
     out = []
     for resource in resources:
@@ -55,7 +55,7 @@ def _listing(holders: list[DataHolder]) -> str:
 
 
 def destroy(
-    target: Target,
+    target: CloudTarget,
     clients: Clients,
     *,
     delete_data: bool = False,

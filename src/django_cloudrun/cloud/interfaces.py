@@ -2,7 +2,7 @@
 
 Real implementations (cloud/real/) call Pulumi's Automation API and the google-cloud-*
 libraries; the tests' fakes implement the same Protocols. The orchestration (deploy,
-destroy, inspect, preflight) only ever sees these.
+destroy, observe, preflight) only ever sees these.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = [
     "JobRun",
     "LogLine",
     "Logs",
-    "Probe",
+    "PrerequisiteProbe",
     "ProjectInfo",
     "ResourceFailure",
     "ServiceState",
@@ -190,7 +190,7 @@ class ProjectInfo:
     billing_enabled: bool = False
 
 
-class Probe(Protocol):
+class PrerequisiteProbe(Protocol):
     def pulumi_cli(self) -> str | None:
         """The Pulumi CLI's path, or None when it is not on PATH."""
         ...

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..config import CloudRunConfig
 from .errors import ADC_LOGIN, NO_CREDENTIALS, CloudError, PrerequisiteError
-from .interfaces import Probe, StateStore
-from .stack import PASSPHRASE, PASSPHRASE_VARIABLES, Target
+from .interfaces import PrerequisiteProbe, StateStore
+from .stack import PASSPHRASE, PASSPHRASE_VARIABLES, CloudTarget
 
 __all__ = ["BASE_APIS", "PULUMI_INSTALL", "Check", "checks", "require", "required_apis"]
 
@@ -60,8 +60,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
 
 
 def checks(
-    probe: Probe,
-    target: Target,
+    probe: PrerequisiteProbe,
+    target: CloudTarget,
     *,
     state: StateStore | None = None,
     environ: Mapping[str, str] = os.environ,
@@ -115,7 +115,7 @@ def checks(
         yield _state(state, target)
 
 
-def _secrets(target: Target, environ: Mapping[str, str]) -> Check:
+def _secrets(target: CloudTarget, environ: Mapping[str, str]) -> Check:
     provider = target.stack.secrets_provider
     if provider != PASSPHRASE:
         return Check("Secrets provider", True, provider)
@@ -130,7 +130,7 @@ def _secrets(target: Target, environ: Mapping[str, str]) -> Check:
     )
 
 
-def _apis(probe: Probe, target: Target) -> Check:
+def _apis(probe: PrerequisiteProbe, target: CloudTarget) -> Check:
     wanted = required_apis(target.config)
     try:
         enabled = probe.enabled_apis(target.project, wanted)
@@ -147,7 +147,7 @@ def _apis(probe: Probe, target: Target) -> Check:
     )
 
 
-def _state(state: StateStore, target: Target) -> Check:
+def _state(state: StateStore, target: CloudTarget) -> Check:
     bucket = target.stack.state_bucket
     try:
         exists = state.bucket_exists(str(bucket))
@@ -160,7 +160,7 @@ def _state(state: StateStore, target: Target) -> Check:
     )
 
 
-def require(probe: Probe, target: Target, *, environ: Mapping[str, str] = os.environ) -> None:
+def require(probe: PrerequisiteProbe, target: CloudTarget, *, environ: Mapping[str, str] = os.environ) -> None:
     """Raise PrerequisiteError with the first failing check's one line."""
     for check in checks(probe, target, environ=environ):
         if check.ok is False:

@@ -26,7 +26,7 @@ __all__ = [
     "PASSPHRASE_VARIABLES",
     "Program",
     "StackSettings",
-    "Target",
+    "CloudTarget",
     "WORK_DIR",
     "default_backend",
     "target_for",
@@ -90,7 +90,7 @@ class Program:
 
 
 @dataclass(frozen=True)
-class Target:
+class CloudTarget:
     """What a cloud command acts on: the resolved config, its directory and its stack."""
 
     config: CloudRunConfig
@@ -117,7 +117,7 @@ def target_for(
     *,
     backend: str | None = None,
     secrets_provider: str | None = None,
-) -> Target:
+) -> CloudTarget:
     """The deployment of `config`; raises ConfigError when it names no project."""
     if config.project_id is None:
         raise ConfigError(
@@ -136,4 +136,4 @@ def target_for(
         region=config.region,
         work_dir=project_dir / WORK_DIR / config.service_name,
     )
-    return Target(config=config, project_dir=project_dir, stack=stack)
+    return CloudTarget(config=config, project_dir=project_dir, stack=stack)

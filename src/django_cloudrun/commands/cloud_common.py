@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..cloud.deploy import Confirm
-from ..cloud.stack import Target, target_for
+from ..cloud.stack import CloudTarget, target_for
 from ..config import load_config
 
 __all__ = [
@@ -54,7 +54,7 @@ def load_target(
     *,
     backend: str | None = None,
     secrets_provider: str | None = None,
-) -> Target:
+) -> CloudTarget:
     """The deployment the options name; a ConfigError when it cannot be."""
     return target_for(
         load_config(config, env),

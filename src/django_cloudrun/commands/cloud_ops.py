@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from ..cloud import inspect
+from ..cloud import observe
 from ..cloud.clients import clients_for
 from ..cloud.interfaces import LogLine
 from ..config.names import job_name
@@ -23,7 +23,7 @@ __all__ = ["logs", "run", "status"]
 
 def status(config: Path, env: str | None, *, as_json: bool) -> None:
     target = load_target(config, env)
-    result = inspect.status(target, clients_for(target).run)
+    result = observe.status(target, clients_for(target).run)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return
@@ -59,18 +59,18 @@ def logs(
     target = load_target(config, env)
     clients = clients_for(target)
     logs_client = clients.logs
-    recent = inspect.read_logs(target, logs_client, job=job, limit=lines)
+    recent = observe.read_logs(target, logs_client, job=job, limit=lines)
     for line in recent:
         _print(line)
     if follow:
         since = recent[-1].timestamp if recent else datetime.now(timezone.utc)
         wanted = (
-            inspect.job_filter(inspect.resolve_job(target, job))
+            observe.job_filter(observe.resolve_job(target, job))
             if job
-            else inspect.service_filter(target)
+            else observe.service_filter(target)
         )
         try:
-            inspect.follow_logs(
+            observe.follow_logs(
                 logs_client,
                 wanted,
                 _print,
@@ -85,7 +85,7 @@ def logs(
 def run(config: Path, env: str | None, args: Sequence[str]) -> None:
     target = load_target(config, env)
     clients = clients_for(target)
-    result = inspect.run_command(
+    result = observe.run_command(
         target,
         clients.run,
         clients.logs,
@@ -93,14 +93,14 @@ def run(config: Path, env: str | None, args: Sequence[str]) -> None:
         on_line=_print,
         sleep=clients.sleep,
         on_start=lambda name: stderr.print(
-            f"started execution {name} of {job_name(target.service, inspect.RUN_JOB)}: "
+            f"started execution {name} of {job_name(target.service, observe.RUN_JOB)}: "
             f"python manage.py {' '.join(args)}",
             style="dim",
             markup=False,
             soft_wrap=True,
         ),
     )
-    code = inspect.exit_code(result)
+    code = observe.exit_code(result)
     if code:
         stderr.print(
             f"error: execution {result.name} {result.status} (exit code {code})",

@@ -19,7 +19,7 @@ from ..cloud.deploy import Deployment
 from ..cloud.events import (
     INSTANCE_TYPE, JOB_TYPE, SERVICE_TYPE, Event, ResourceChange, Step, short_type,
 )  # fmt: skip
-from ..cloud.inspect import Status
+from ..cloud.observe import Status
 
 __all__ = ["DeployView", "deployment_summary", "status_view"]
 

@@ -18,13 +18,13 @@ from .layout import Layout
 from .postgres import Cluster, running_pid
 from .processes import Proc
 
-__all__ = ["Database", "open_database"]
+__all__ = ["DatabaseServer", "open_database"]
 
 ADMIN_SECRET = secret_of(contract.DB_ADMIN_PASSWORD).key
 
 
 @dataclass
-class Database:
+class DatabaseServer:
     db_host: str
     db_port: str = ""
     values: dict[str, str] = field(default_factory=dict)  # local values of contract names
@@ -33,7 +33,7 @@ class Database:
     description: str = ""
 
 
-def _from_url(url: str) -> Database:
+def _from_url(url: str) -> DatabaseServer:
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise LocalError(
@@ -44,7 +44,7 @@ def _from_url(url: str) -> Database:
     if not host:
         raise LocalError("--database-url names no host: postgresql://ADMIN:PASSWORD@HOST:PORT")
     user = unquote(parts.username or contract.ADMIN_ROLE)
-    return Database(
+    return DatabaseServer(
         db_host=host,
         db_port=str(parts.port or ""),
         values={contract.DB_ADMIN_USER.name: user},
@@ -60,7 +60,7 @@ def open_database(
     url: str | None,
     *,
     reuse: bool = False,
-) -> Database:
+) -> DatabaseServer:
     """The database to use, the embedded server created and started if needed.
 
     With ``reuse``, an embedded server that already runs (that of a running `up`) is used
@@ -68,7 +68,7 @@ def open_database(
     """
     if url:
         return _from_url(url)
-    database = Database(str(layout.socket_dir), description="embedded PostgreSQL")
+    database = DatabaseServer(str(layout.socket_dir), description="embedded PostgreSQL")
     if reuse and running_pid(layout.pgdata) is not None:
         return database
     major = int(config.database.version.rpartition("_")[2])

@@ -17,14 +17,14 @@ from .. import contract
 from ..config import CloudRunConfig, names
 from ..config.topology import SERVICE_SCOPES, Job, Placement, plain_environment, secret_environment
 from ..contract import Scope
-from .database import Database
+from .database import DatabaseServer
 from .errors import LocalError
 from .media import Media
 
 __all__ = [
     "PASSTHROUGH",
     "RUNNER",
-    "Target",
+    "LocalTarget",
     "job_platform",
     "local_placement",
     "passthrough",
@@ -81,7 +81,7 @@ def job_platform(config: CloudRunConfig, job: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Target:
+class LocalTarget:
     """This machine's side of the topology: where things are and the secrets' values."""
 
     config: CloudRunConfig
@@ -109,12 +109,12 @@ class Target:
 
 
 def target_for(
-    config: CloudRunConfig, port: int, database: Database, media: Media, secrets: dict[str, str]
-) -> Target:
+    config: CloudRunConfig, port: int, database: DatabaseServer, media: Media, secrets: dict[str, str]
+) -> LocalTarget:
     placement = local_placement(
         config, db_host=database.db_host, db_port=database.db_port, port=port, bucket=media.bucket
     )
-    return Target(
+    return LocalTarget(
         config,
         placement,
         {**secrets, **database.secrets},

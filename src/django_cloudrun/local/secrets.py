@@ -9,7 +9,7 @@ random placeholder the first time; edit the file to give it a real local value.
 from __future__ import annotations
 
 import os
-import secrets as random
+import secrets
 import string
 from pathlib import Path
 
@@ -24,7 +24,7 @@ PLACEHOLDER_LENGTH = 32
 
 
 def _generate(length: int) -> str:
-    return "".join(random.choice(ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
 def read_secrets(path: Path) -> dict[str, str]:

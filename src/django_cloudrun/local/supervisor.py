@@ -27,7 +27,7 @@ from ..config.topology import JOBS, Job
 from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, STORAGE_EMULATOR_HOST
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import open_database
-from .environment import Target, target_for
+from .environment import LocalTarget, target_for
 from .errors import LocalError
 from .layout import layout_for
 from .media import prepare_media
@@ -96,7 +96,7 @@ class Supervisor:
         self.signal_name = ""
         self.emulator = ""  # STORAGE_EMULATOR_HOST in media mode api, for `run`
         self.lock = UpLock(self.layout.lock)
-        self.target: Target | None = None
+        self.target: LocalTarget | None = None
 
     # -- signals, state ---------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from ... import contract
-from ...dbinit import AdminCredentials, DbInitError, Target, initialize, parse_extensions
+from ...dbinit import AdminCredentials, DbInitError, AppDatabase, initialize, parse_extensions
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             user=contract.DB_ADMIN_USER.get(),
             password=os.environ.get(contract.DB_ADMIN_PASSWORD.name, ""),
         )
-        target = Target(
+        target = AppDatabase(
             database=settings_dict.get("NAME") or "",
             role=settings_dict.get("USER") or "",
             password=settings_dict.get("PASSWORD") or "",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cloud_support import PROJECT, make_target
-from django_cloudrun.cloud import inspect
+from django_cloudrun.cloud import observe
 from django_cloudrun.cloud.errors import PrerequisiteError
 from django_cloudrun.cloud.interfaces import ExecutionState, ServiceState, Traffic
 from fakes import T0, line
@@ -35,7 +35,7 @@ def test_status_reads_the_service_and_each_jobs_last_executions(target, fakes):
     fakes.run.state = deployed_state()
     run = ExecutionState(f"{SERVICE}-migrate-x1", f"{SERVICE}-migrate", T0, T0, True, 0)
     fakes.run.history = {f"{SERVICE}-migrate": [run]}
-    result = inspect.status(target, fakes.run)
+    result = observe.status(target, fakes.run)
     assert fakes.journal == [
         ("run.service", SERVICE),
         ("run.executions", f"{SERVICE}-db-init", 3),
@@ -58,24 +58,24 @@ def test_status_reads_the_service_and_each_jobs_last_executions(target, fakes):
 
 
 def test_status_of_nothing_deployed(target, fakes):
-    assert inspect.status(target, fakes.run).as_dict()["deployed"] is False
+    assert observe.status(target, fakes.run).as_dict()["deployed"] is False
 
 
 def test_logs_read_the_service_by_default(target, fakes):
     fakes.logs.lines = {SERVICE_FILTER: [line(1, "GET / 200")]}
-    assert inspect.read_logs(target, fakes.logs, job=None, limit=20) == [line(1, "GET / 200")]
+    assert observe.read_logs(target, fakes.logs, job=None, limit=20) == [line(1, "GET / 200")]
     assert fakes.journal == [("logs.read", SERVICE_FILTER, 20)]
 
 
 @pytest.mark.parametrize("name", ["migrate", f"{SERVICE}-migrate"])
 def test_logs_of_a_job_by_short_or_cloud_run_name(target, fakes, name):
-    inspect.read_logs(target, fakes.logs, job=name, limit=5)
+    observe.read_logs(target, fakes.logs, job=name, limit=5)
     assert fakes.journal == [("logs.read", MIGRATE_FILTER, 5)]
 
 
 def test_an_unknown_job_lists_the_jobs(target, fakes):
     with pytest.raises(PrerequisiteError) as caught:
-        inspect.read_logs(target, fakes.logs, job="cron", limit=5)
+        observe.read_logs(target, fakes.logs, job="cron", limit=5)
     assert caught.value.message == f"unknown job 'cron': the jobs of {SERVICE} are db-init, migrate"
 
 
@@ -83,7 +83,7 @@ def test_follow_prints_only_lines_newer_than_the_last(target, fakes):
     fakes.logs.lines = {SERVICE_FILTER: [line(1, "old"), line(5, "new")]}
     printed: list[str] = []
     rounds = iter([True, False])
-    inspect.follow_logs(
+    observe.follow_logs(
         fakes.logs, SERVICE_FILTER, lambda l: printed.append(l.message),
         since=line(1, "").timestamp, keep_going=lambda: next(rounds), sleep=lambda s: None,
     )  # fmt: skip
@@ -96,7 +96,7 @@ def test_follow_prints_only_lines_newer_than_the_last(target, fakes):
 
 def test_run_starts_the_migrate_job_with_the_command_as_its_arguments(target, fakes):
     printed = []
-    result = inspect.run_command(
+    result = observe.run_command(
         target, fakes.run, fakes.logs, ["createsuperuser", "--noinput"],
         on_line=printed.append, sleep=lambda s: None,
     )  # fmt: skip
@@ -105,7 +105,7 @@ def test_run_starts_the_migrate_job_with_the_command_as_its_arguments(target, fa
         f"{SERVICE}-migrate",
         ("createsuperuser", "--noinput"),
     )
-    assert inspect.exit_code(result) == 0
+    assert observe.exit_code(result) == 0
 
 
 def test_run_streams_the_executions_lines_once_each_and_waits_for_its_end(target, fakes):
@@ -113,30 +113,30 @@ def test_run_streams_the_executions_lines_once_each_and_waits_for_its_end(target
     key = f'labels."run.googleapis.com/execution_name"="{execution}"'
     fakes.logs.lines = {key: [line(1, "Superuser created."), line(2, "bye")]}
     printed, sleeps = [], []
-    inspect.run_command(
+    observe.run_command(
         target, fakes.run, fakes.logs, ["check"], on_line=printed.append, sleep=sleeps.append,
     )  # fmt: skip
     assert [l.message for l in printed] == ["Superuser created.", "bye"]
     reads = [e for e in fakes.journal if e[0] == "logs.read"]
     assert reads[0][1] == f"{MIGRATE_FILTER} AND {key}"
     assert len(reads) == 3  # two polls while it runs, one after it settled
-    assert sleeps == [inspect.POLL_SECONDS, inspect.POLL_SECONDS, inspect.SETTLE_SECONDS]
+    assert sleeps == [observe.POLL_SECONDS, observe.POLL_SECONDS, observe.SETTLE_SECONDS]
 
 
 def test_run_exits_with_the_tasks_exit_code(target, fakes):
     fakes.run.outcome = ExecutionState("e", f"{SERVICE}-migrate", T0, T0, False, 3)
-    result = inspect.run_command(
+    result = observe.run_command(
         target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
     )
-    assert (result.status, inspect.exit_code(result)) == ("failed", 3)
+    assert (result.status, observe.exit_code(result)) == ("failed", 3)
 
 
 def test_a_failed_run_without_an_exit_code_exits_1(target, fakes):
     fakes.run.outcome = ExecutionState("e", f"{SERVICE}-migrate", T0, T0, False, None)
-    result = inspect.run_command(
+    result = observe.run_command(
         target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
     )
-    assert inspect.exit_code(result) == 1
+    assert observe.exit_code(result) == 1
 
 
 def test_run_before_any_deploy_says_to_deploy(target, fakes):
@@ -145,7 +145,7 @@ def test_run_before_any_deploy_says_to_deploy(target, fakes):
         "`django-cloudrun deploy`"
     )
     with pytest.raises(PrerequisiteError):
-        inspect.run_command(
+        observe.run_command(
             target, fakes.run, fakes.logs, ["x"], on_line=print, sleep=lambda s: None
         )
 
@@ -155,6 +155,6 @@ def test_logs_of_a_cron_job_by_short_or_cloud_run_name(project_dir, fakes, name)
     with open(project_dir / "cloudrun.toml", "a") as toml:
         toml.write('[[cron]]\nname = "nightly"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n')
     target = make_target(project_dir)
-    inspect.read_logs(target, fakes.logs, job=name, limit=5)
-    wanted = inspect.job_filter(f"{SERVICE}-cron-nightly")
+    observe.read_logs(target, fakes.logs, job=name, limit=5)
+    wanted = observe.job_filter(f"{SERVICE}-cron-nightly")
     assert fakes.journal == [("logs.read", wanted, 5)]

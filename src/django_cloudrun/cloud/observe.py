@@ -16,7 +16,7 @@ from ..config.names import job_name
 from ..config.topology import JOBS, cron_jobs
 from .errors import PrerequisiteError
 from .interfaces import CloudRun, ExecutionState, LogLine, Logs, ServiceState
-from .stack import Target
+from .stack import CloudTarget
 
 __all__ = [
     "RUN_JOB",
@@ -38,7 +38,7 @@ POLL_SECONDS = 5.0
 SETTLE_SECONDS = 10.0  # Cloud Logging shows entries a few seconds after they are written
 
 
-def service_filter(target: Target) -> str:
+def service_filter(target: CloudTarget) -> str:
     return (
         f'resource.type="cloud_run_revision" AND resource.labels.service_name="{target.service}"'
         f' AND resource.labels.location="{target.region}"'
@@ -52,7 +52,7 @@ def job_filter(job: str, execution: str | None = None) -> str:
     return text
 
 
-def resolve_job(target: Target, name: str) -> str:
+def resolve_job(target: CloudTarget, name: str) -> str:
     """A job's Cloud Run name from its short name (migrate, cron-NAME) or its Cloud Run name."""
     jobs = (*JOBS, *cron_jobs(target.config))
     names = {job.name: job_name(target.service, job.name) for job in jobs}
@@ -96,7 +96,7 @@ class Status:
         }
 
 
-def status(target: Target, run: CloudRun, *, executions: int = 3) -> Status:
+def status(target: CloudTarget, run: CloudRun, *, executions: int = 3) -> Status:
     state = run.service(target.service)
     jobs = {
         job.name: run.executions(job_name(target.service, job.name), executions) for job in JOBS
@@ -104,7 +104,7 @@ def status(target: Target, run: CloudRun, *, executions: int = 3) -> Status:
     return Status(target.service, target.project, target.region, state, jobs)
 
 
-def read_logs(target: Target, logs: Logs, *, job: str | None, limit: int) -> list[LogLine]:
+def read_logs(target: CloudTarget, logs: Logs, *, job: str | None, limit: int) -> list[LogLine]:
     """The newest `limit` lines of the service, or of a job when `job` is given."""
     wanted = job_filter(resolve_job(target, job)) if job else service_filter(target)
     return logs.read(wanted, limit=limit)
@@ -131,7 +131,7 @@ def follow_logs(
 
 
 def run_command(
-    target: Target,
+    target: CloudTarget,
     run: CloudRun,
     logs: Logs,
     args: Sequence[str],
