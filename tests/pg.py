@@ -45,7 +45,7 @@ class Scratch:
         }
         return {
             **base,
-            "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(REPO / "tests")]),
+            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE), str(REPO / "tests")]),
             "DJANGO_SETTINGS_MODULE": "mysite.settings",
             "DB_HOST": SOCKET_DIR,
             "DB_NAME": self.database,

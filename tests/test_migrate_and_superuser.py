@@ -42,6 +42,17 @@ def test_migrate_collects_static_files_unless_the_image_has_them(tmp_path):
         assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
 
 
+def test_a_failing_system_check_stops_migrate_before_it_touches_the_database():
+    with scratch() as space:
+        env = prepared(space, DJANGO_SETTINGS_MODULE="persistent_pool_settings")
+        result = manage(["cloudrun_migrate"], env)
+        assert result.returncode == 1
+        assert "SystemCheckError" in result.stderr and "(cloudrun.E001)" in result.stderr
+        with admin_connection(space.database) as conn:
+            table = conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]
+        assert table is None
+
+
 def superuser_env(space, password="first-superuser-password"):
     env = prepared(space)
     assert manage(["cloudrun_migrate"], env).returncode == 0
