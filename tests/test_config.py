@@ -13,12 +13,12 @@ from django_cloudrun.config import (
     REDACTED,
     CloudRunConfig,
     ConfigError,
-    deep_merge,
     load_config,
     parse_config,
     redacted_dump,
     secret_warnings,
 )
+from django_cloudrun.config.loader import deep_merge
 from django_cloudrun.config.reference import render_markdown
 
 

@@ -16,11 +16,11 @@ from playwright.sync_api import sync_playwright
 
 from django_cloudrun import contract
 from django_cloudrun.config import load_config
-from django_cloudrun.config.topology import JOBS, service_variable_names
+from django_cloudrun.config.topology import JOBS
 from django_cloudrun.local import layout_for
 from django_cloudrun.local.environment import PASSTHROUGH, RUNNER, local_placement, service_platform
 from served import alive, free_port
-from upstack import Up, cli, copy_example, leftovers, remove_copy
+from upstack import Up, cli, copy_example, leftovers, remove_copy, service_variable_names
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

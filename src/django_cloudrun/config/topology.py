@@ -30,7 +30,6 @@ __all__ = [
     "cron_jobs",
     "plain_environment",
     "secret_environment",
-    "service_variable_names",
 ]
 
 
@@ -139,7 +138,3 @@ def secret_environment(
     """Variable name -> secret: a SecretRef key for generated ones, else the project's id."""
     generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
     return {**generated, **config.secret_environment_variables}
-
-
-def service_variable_names(config: CloudRunConfig, placement: Placement) -> frozenset[str]:
-    return frozenset(plain_environment(config, placement)) | frozenset(secret_environment(config))
