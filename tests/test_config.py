@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -20,7 +21,6 @@ from django_cloudrun.config import (
 )
 from django_cloudrun.config.loader import deep_merge
 from django_cloudrun.config.reference import render_markdown
-
 
 
 def problems(text: str, env: str | None = None) -> list[str]:

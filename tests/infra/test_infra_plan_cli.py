@@ -13,6 +13,8 @@ import pytest
 from django_cloudrun.config.budget import BudgetError, connection_budget
 from infra_support import EXAMPLE
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).with_name("django-cloudrun")
 # The command on its own, as cli.py mounts it: plan's options and exit codes, nothing else.
 COMMAND = ["-c", "import typer; from django_cloudrun.commands.plan import plan; typer.run(plan)"]

@@ -21,6 +21,8 @@ from django_cloudrun.local.environment import PASSTHROUGH, RUNNER, job_platform,
 from served import free_port
 from upstack import cli, copy_example, leftovers, remove_copy, service_variable_names
 
+pytestmark = pytest.mark.slow
+
 CRON = """
 [[cron]]
 name = "env"
