@@ -12,9 +12,9 @@ import shlex
 from dataclasses import dataclass
 
 from .. import contract
+from ..contract import Scope
 from .budget import connection_budget
 from .model import CloudRunConfig
-from ..contract import Scope
 
 __all__ = [
     "CRON_PREFIX",
