@@ -45,7 +45,7 @@ class Scratch:
         }
         return {
             **base,
-            "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(REPO / "tests")]),
+            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE), str(REPO / "tests")]),
             "DJANGO_SETTINGS_MODULE": "mysite.settings",
             "DB_HOST": SOCKET_DIR,
             "DB_NAME": self.database,
@@ -77,7 +77,9 @@ def scratch() -> Iterator[Scratch]:
         drop(space.database, space.role)
 
 
-def manage(args: list[str], env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def manage(
+    args: list[str], env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``manage.py`` of the example project as a separate process, as a job would."""
     return subprocess.run(
         [sys.executable, str(EXAMPLE / "manage.py"), *args],

@@ -1,8 +1,9 @@
-"""The cloudrun.* system checks, in process and through ``manage.py check --deploy``."""
+"""The cloudrun.* system checks, in process and through ``manage.py check [--deploy]``."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.checks.registry import registry
 from django.test import override_settings
 
 from django_cloudrun import checks
@@ -51,6 +52,17 @@ def test_pool_with_persistent_connections_is_an_error(settings):
     assert checks.check_pool_persistent_connections(None) == [checks.E001]
 
 
+def test_production_only_rules_run_with_deploy_and_the_others_always():
+    always = set(registry.get_checks())
+    deploy_only = set(registry.get_checks(include_deployment_checks=True)) - always
+    assert {checks.check_allowed_hosts, checks.check_debug} <= deploy_only
+    assert {
+        checks.check_health_middleware,
+        checks.check_media_acl,
+        checks.check_pool_persistent_connections,
+    } <= always
+
+
 def cloudrun_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if "cloudrun." in line]
 
@@ -60,6 +72,17 @@ def test_check_deploy_on_the_example_reports_no_cloudrun_warning():
         result = manage(["check", "--deploy"], production_env(space.env()))
         assert result.returncode == 0, result.stderr
         assert cloudrun_lines(result.stdout + result.stderr) == []
+
+
+def test_check_without_deploy_ignores_a_wildcard_host_and_reports_a_persistent_pool():
+    with scratch() as space:
+        env = production_env(space.env(), DJANGO_SETTINGS_MODULE="wildcard_settings")
+        wildcard = manage(["check"], env)
+        assert wildcard.returncode == 0, wildcard.stderr
+        assert cloudrun_lines(wildcard.stdout + wildcard.stderr) == []
+        env = production_env(space.env(), DJANGO_SETTINGS_MODULE="persistent_pool_settings")
+        pool = manage(["check"], env)
+        assert pool.returncode == 1 and "(cloudrun.E001)" in pool.stderr, pool.stderr
 
 
 def test_check_deploy_reports_a_forced_wildcard_host():

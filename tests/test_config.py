@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -13,14 +14,13 @@ from django_cloudrun.config import (
     REDACTED,
     CloudRunConfig,
     ConfigError,
-    deep_merge,
     load_config,
     parse_config,
     redacted_dump,
     secret_warnings,
 )
+from django_cloudrun.config.loader import deep_merge
 from django_cloudrun.config.reference import render_markdown
-
 
 
 def problems(text: str, env: str | None = None) -> list[str]:

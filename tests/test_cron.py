@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from django_cloudrun.config.cron import next_fire, parse_cron
+from django_cloudrun.config.cron import cron_problem, next_fire
 
 
 def at(text: str) -> datetime:
@@ -38,6 +38,8 @@ CASES = [
     ("0,30 9,17 * * *", "2024-01-01 09:30", "2024-01-01 17:00"),
     ("0 9-11 * * *", "2024-01-01 11:01", "2024-01-02 09:00"),
     # names, case-insensitive; 7 and 0 are Sunday
+    ("0 0 * * 5-7", "2024-01-05 00:00", "2024-01-06 00:00"),  # Friday -> Saturday
+    ("0 0 * * 5-7", "2024-01-06 00:00", "2024-01-07 00:00"),  # Saturday -> Sunday
     ("0 9 * * MON-FRI", "2024-01-05 10:00", "2024-01-08 09:00"),  # Friday -> Monday
     ("0 9 * * sat,sun", "2024-01-01 00:00", "2024-01-06 09:00"),
     ("0 9 * * 7", "2024-01-01 00:00", "2024-01-07 09:00"),
@@ -76,8 +78,19 @@ def test_other_time_zones_are_converted_to_utc():
     assert fired == at("2024-01-01 03:30") and fired.tzinfo is UTC
 
 
-def test_an_expression_that_never_fires_gives_none():
-    assert next_fire("0 0 30 2 *", at("2024-01-01 00:00")) is None
+def test_an_expression_that_never_fires_is_invalid():
+    assert cron_problem("0 0 30 2 *") == (
+        "day-of-month field '30' names no day that month field '2' has, so it never runs, "
+        "in '0 0 30 2 *'"
+    )
+    assert cron_problem("0 0 31 4,6 */2") is not None
+    assert cron_problem("0 0 30 2 MON") is None  # either day field matches: every Monday
+
+
+def test_extensions_cloud_scheduler_refuses_are_invalid():
+    assert "must be a 5-field" in cron_problem("0 0 0 * * *")  # seconds
+    for expression in ("0 0 L * *", "0 0 * * 5L", "0 0 * * MON#2", "0 0 15W * *"):
+        assert "is not a number" in cron_problem(expression), expression
 
 
 def test_a_naive_datetime_is_refused():
@@ -87,21 +100,13 @@ def test_a_naive_datetime_is_refused():
 
 def test_an_invalid_expression_raises_the_validators_message():
     with pytest.raises(ValueError, match="month field '13' is out of range 1-12"):
-        parse_cron("0 0 * 13 *")
-
-
-def test_parse_folds_sunday_7_into_0_and_remembers_star_day_fields():
-    spec = parse_cron("0 0 * * 5-7")
-    assert spec.weekdays == {5, 6, 0}
-    assert spec.any_day and not spec.any_weekday
-    assert parse_cron("*/5 1-3 1,15 * *").minutes == set(range(0, 60, 5))
+        next_fire("0 0 * 13 *", at("2024-01-01 00:00"))
 
 
 def test_every_fire_of_a_busy_expression_over_a_year_matches_it():
-    spec = parse_cron("*/7 */5 1-10,20 * MON,WED")
     moment, seen = at("2024-01-01 00:00"), 0
     while moment < at("2025-01-01 00:00"):
-        fired = next_fire(spec, moment)
+        fired = next_fire("*/7 */5 1-10,20 * MON,WED", moment)
         assert fired is not None and fired > moment
         assert fired.minute % 7 == 0 and fired.hour % 5 == 0
         assert fired.day in {*range(1, 11), 20} or fired.isoweekday() in (1, 3)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pg import admin_connection, manage, scratch, start_manage
+
+pytestmark = pytest.mark.slow
 
 
 def prepared(space, **extra):
@@ -17,11 +21,12 @@ def test_three_concurrent_migrate_runs_all_exit_0_and_apply_each_migration_once(
         env = prepared(space)
         runs = [start_manage(["cloudrun_migrate"], env) for _ in range(3)]
         for run in runs:
-            out, err = run.communicate(timeout=180)
+            _, err = run.communicate(timeout=180)
             assert run.returncode == 0, err
         with admin_connection(space.database) as conn:
             duplicates = conn.execute(
-                "SELECT app, name, count(*) FROM django_migrations GROUP BY app, name HAVING count(*) > 1"
+                "SELECT app, name, count(*) FROM django_migrations GROUP BY app, name "
+                "HAVING count(*) > 1"
             ).fetchall()
             applied = conn.execute(
                 "SELECT count(*) FROM django_migrations WHERE app = 'catalog'"
@@ -40,6 +45,17 @@ def test_migrate_collects_static_files_unless_the_image_has_them(tmp_path):
         collected = manage(["cloudrun_migrate"], env)
         assert collected.returncode == 0, collected.stderr
         assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
+
+
+def test_a_failing_system_check_stops_migrate_before_it_touches_the_database():
+    with scratch() as space:
+        env = prepared(space, DJANGO_SETTINGS_MODULE="persistent_pool_settings")
+        result = manage(["cloudrun_migrate"], env)
+        assert result.returncode == 1
+        assert "SystemCheckError" in result.stderr and "(cloudrun.E001)" in result.stderr
+        with admin_connection(space.database) as conn:
+            table = conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]
+        assert table is None
 
 
 def superuser_env(space, password="first-superuser-password"):

@@ -11,7 +11,7 @@ import django_cloudrun
 from pg import EXAMPLE, REPO
 
 DEPLOY_TIME = ("config", "infra", "cloud", "local", "scaffold", "cli", "commands")
-FORBIDDEN = ("pulumi", "pulumi_gcp", "pulumi_random", "typer", "rich", "pydantic")
+FORBIDDEN = ("pulumi", "pulumi_gcp", "pulumi_random", "typer", "rich", "pydantic", "cronsim")
 
 
 def runtime_modules() -> list[str]:

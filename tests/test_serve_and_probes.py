@@ -10,6 +10,8 @@ import pytest
 from pg import EXAMPLE, manage, scratch
 from served import alive, cleanup, production_env, start_server
 
+pytestmark = pytest.mark.slow
+
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from pg import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def test_mypy_is_clean_on_the_deploy_time_packages():

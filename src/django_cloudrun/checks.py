@@ -1,4 +1,10 @@
-"""System checks for unsafe Cloud Run settings (``manage.py check --deploy`` shows them)."""
+"""System checks for unsafe Cloud Run settings.
+
+Settings that are wrong wherever the app runs (probe middleware order, a public media ACL,
+persistent connections on a pool) are checked by every ``manage.py check`` and by every command
+that runs the checks, ``cloudrun_migrate`` included. Rules that only production needs (no "*"
+host, DEBUG off) are registered with ``deploy=True``, as Django's own are: ``check --deploy``.
+"""
 
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from infra_support import EXAMPLE
 
 from django_cloudrun.cloud.events import short_type
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).with_name("django-cloudrun")
 # The command as users run it: plan's options, and exit codes from the CLI's one error handler.
 COMMAND = ["-m", "django_cloudrun.cli", "plan"]

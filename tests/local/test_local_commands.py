@@ -13,6 +13,8 @@ from pg import admin_connection, drop, unique_name
 from served import free_port
 from upstack import cli, copy_example, leftovers, remove_copy
 
+pytestmark = pytest.mark.slow
+
 SHELL_CHECK = (
     "from django.conf import settings; from django.contrib.auth.models import User; "
     "print('users', User.objects.count(), 'debug', settings.DEBUG)"

@@ -16,11 +16,12 @@ import pytest
 from django_cloudrun import contract
 from django_cloudrun.config import load_config
 from django_cloudrun.config.names import job_name
-from django_cloudrun.config.topology import service_variable_names
 from django_cloudrun.local import Options, Probes, Supervisor, layout_for
 from django_cloudrun.local.environment import PASSTHROUGH, RUNNER, job_platform, local_placement
 from served import free_port
-from upstack import cli, copy_example, leftovers, remove_copy
+from upstack import cli, copy_example, leftovers, remove_copy, service_variable_names
+
+pytestmark = pytest.mark.slow
 
 CRON = """
 [[cron]]

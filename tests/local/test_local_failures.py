@@ -11,6 +11,8 @@ import pytest
 from served import free_port
 from upstack import cli, cli_argv, cli_env, copy_example, leftovers, remove_copy
 
+pytestmark = pytest.mark.slow
+
 FAILING_MIGRATION = '''
 from django.db import migrations
 

@@ -8,6 +8,8 @@ import requests
 from served import free_port
 from upstack import cli, copy_example, leftovers, remove_copy
 
+pytestmark = pytest.mark.slow
+
 API_ENV = '\n[environments.api.media]\nmode = "api"\n'
 SAVE = (
     "from django.core.files.base import ContentFile; "

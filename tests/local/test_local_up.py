@@ -16,11 +16,13 @@ from playwright.sync_api import sync_playwright
 
 from django_cloudrun import contract
 from django_cloudrun.config import load_config
-from django_cloudrun.config.topology import JOBS, service_variable_names
+from django_cloudrun.config.topology import JOBS
 from django_cloudrun.local import layout_for
 from django_cloudrun.local.environment import PASSTHROUGH, RUNNER, local_placement, service_platform
 from served import alive, free_port
-from upstack import Up, cli, copy_example, leftovers, remove_copy
+from upstack import Up, cli, copy_example, leftovers, remove_copy, service_variable_names
+
+pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,7 +70,8 @@ def test_jobs_ran_in_topology_order_before_the_web_service(stack):
     lines = stack.output().splitlines()
     started = [name for line in lines for name in [line.split(" ", 1)[1].split(":")[0]]
                if line.split(" ", 1)[-1].endswith(": running")]  # fmt: skip
-    assert [name for name in started if name in {job.name for job in JOBS}] == [j.name for j in JOBS]
+    job_names = [job.name for job in JOBS]
+    assert [name for name in started if name in job_names] == job_names
     assert all(stack.state()["components"][job.name]["state"] == "done" for job in JOBS)
 
 
@@ -133,7 +136,8 @@ def test_web_process_that_stops_answering_is_restarted_and_logged(stack):
     before = stack.component_pid("web")
     os.killpg(before, signal.SIGSTOP)  # the whole server: master and workers
     stack.wait_until(
-        lambda s: s["components"]["web"]["restarts"] == 1 and s["components"]["web"]["state"] == "ready",
+        lambda s: s["components"]["web"]["restarts"] == 1
+        and s["components"]["web"]["state"] == "ready",
         timeout=60, what="restarted",
     )  # fmt: skip
     assert "web: liveness probe /health/live failed 2 times in a row; restarting" in stack.output()
@@ -157,5 +161,5 @@ def test_second_up_reuses_cluster_and_secrets_and_serves_the_upload(stack):
     response = requests.get(stack.url.rstrip("/") + stack.shared["media_path"], timeout=5)
     assert response.status_code == 200 and response.content == UPLOAD
     assert warm < stack.cold_seconds + 5  # no initdb the second time
-    seconds, left = stack.stop()
+    _, left = stack.stop()
     assert not left

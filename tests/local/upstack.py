@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django_cloudrun.config import CloudRunConfig
+from django_cloudrun.config.topology import Placement, plain_environment, secret_environment
 from pg import EXAMPLE
 from served import alive, descendants
 
@@ -146,3 +148,8 @@ class Up:
             except ProcessLookupError:
                 pass
         self.process.wait(timeout=10)
+
+
+def service_variable_names(config: CloudRunConfig, placement: Placement) -> frozenset[str]:
+    """The names of the variables the service gets, plain and secret."""
+    return frozenset(plain_environment(config, placement)) | frozenset(secret_environment(config))

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from django_cloudrun.scaffold.managers import PIPENV_VERSION, UV_VERSION
 from scaffold_support import (
     HERE,
     cli,
@@ -27,7 +29,7 @@ from scaffold_support import (
     uv_project,
 )
 
-from django_cloudrun.scaffold.managers import PIPENV_VERSION, UV_VERSION
+pytestmark = pytest.mark.slow
 
 
 def image_python(path: Path) -> Path:

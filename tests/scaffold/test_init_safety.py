@@ -11,7 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from scaffold_support import SCRIPT, clean_env, cli, commit_all, fresh, git, snapshot
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scaffold_support import HERE, SHAPES, cli, commit_all, run, snapshot
 
 from django_cloudrun.scaffold.ci import WORKFLOW_ACTIONS
+from scaffold_support import HERE, SHAPES, cli, commit_all, run, snapshot
+
+pytestmark = pytest.mark.slow
 
 GENERATED = ("cloudrun.toml", "Dockerfile", ".dockerignore", "cloudbuild.yaml",
              ".github/workflows/deploy.yml")

@@ -7,42 +7,15 @@ imports it.
 from __future__ import annotations
 
 from .errors import ConfigError
-from .loader import DEFAULT_PATH, deep_merge, load_config, parse_config, resolve
+from .loader import DEFAULT_PATH, load_config, parse_config, resolve
 from .model import CloudRunConfig
 from .redact import REDACTED, looks_secret, redacted_dump, secret_warnings
-from .sections import (
-    BuildConfig,
-    CronJob,
-    DatabaseConfig,
-    LoggingConfig,
-    MediaConfig,
-    MonitoringConfig,
-    StateConfig,
-    StaticConfig,
-    SuperuserConfig,
-    TracingConfig,
-    VpcConfig,
-    WorkerConfig,
-)
 
 __all__ = [
     "DEFAULT_PATH",
     "REDACTED",
-    "BuildConfig",
     "CloudRunConfig",
     "ConfigError",
-    "CronJob",
-    "DatabaseConfig",
-    "LoggingConfig",
-    "MediaConfig",
-    "MonitoringConfig",
-    "StateConfig",
-    "StaticConfig",
-    "SuperuserConfig",
-    "TracingConfig",
-    "VpcConfig",
-    "WorkerConfig",
-    "deep_merge",
     "load_config",
     "looks_secret",
     "parse_config",

@@ -1,20 +1,26 @@
-"""Unix-cron expressions (the five-field syntax Cloud Scheduler accepts): check, parse, and
-find when one fires next.
+"""Unix-cron expressions (the five-field syntax Cloud Scheduler accepts): check them, and find
+when one fires next.
 
-Semantics are Vixie cron's: `a-b/n` is every n-th value from a to b, `a/n` runs from a to
-the field's end, names (JAN..DEC, SUN..SAT) stand for numbers, 0 and 7 are both Sunday.
-When both day-of-month and day-of-week are restricted, a day matches if EITHER matches
-("0 0 1 * MON": the 1st and every Monday); when either field starts with `*` (including
-`*/n`), a day must match both. Times are UTC: there is no daylight saving time to skip.
+cronsim computes the schedule, with Debian (Vixie) cron's semantics: `a-b/n` is every n-th
+value from a to b, `a/n` runs from a to the field's end, names (JAN..DEC, SUN..SAT) stand for
+numbers, 0 and 7 are both Sunday. When both day-of-month and day-of-week are restricted, a day
+matches if EITHER matches ("0 0 1 * MON": the 1st and every Monday); when either field starts
+with `*` (including `*/n`), a day must match both. Times are UTC: there is no daylight saving
+time to skip.
+
+cronsim also reads extensions Cloud Scheduler refuses (a seconds field, L, W, #), and says only
+"Bad minute" when a field is wrong, so `cron_problem` checks the syntax first and names the
+field, the rule and the value.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-__all__ = ["CRON_RULE", "CronSpec", "cron_problem", "next_fire", "parse_cron"]
+from cronsim import CronSim, CronSimError
+
+__all__ = ["CRON_RULE", "cron_problem", "next_fire"]
 
 CRON_RULE = "a 5-field cron expression (minute hour day-of-month month day-of-week)"
 
@@ -28,7 +34,11 @@ _FIELDS: tuple[tuple[str, int, int, list[str]], ...] = (
     ("month", 1, 12, _MONTHS),
     ("day-of-week", 0, 7, _DAYS),  # 0 and 7 are both Sunday
 )
-_ITEM = re.compile(r"(?P<range>\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\d+))?")
+_ITEM = re.compile(
+    r"(?P<range>\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\d+))?", re.ASCII
+)
+# Any moment does: cronsim checks the expression when it is built.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def cron_problem(expression: str) -> str | None:
@@ -41,6 +51,14 @@ def cron_problem(expression: str) -> str | None:
             problem = _item_problem(item, lowest, highest, names)
             if problem:
                 return f"{name} field {text!r} {problem} in {expression!r}"
+    try:
+        CronSim(expression, _EPOCH)
+    except CronSimError:
+        # The fields are each valid, so the days are: "0 0 30 2 *" never fires.
+        return (
+            f"day-of-month field {fields[2]!r} names no day that month field {fields[3]!r} "
+            f"has, so it never runs, in {expression!r}"
+        )
     return None
 
 
@@ -72,97 +90,15 @@ def _number(token: str, lowest: int, names: list[str]) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class CronSpec:
-    """The values each field allows; weekdays use 0 for Sunday (7 is folded into 0)."""
+def next_fire(expression: str, after: datetime) -> datetime | None:
+    """The first minute strictly after `after` (aware) that `expression` matches, in UTC.
 
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]
-    any_day: bool  # day-of-month starts with *
-    any_weekday: bool  # day-of-week starts with *
-
-    def day_matches(self, day: date) -> bool:
-        in_month = day.day in self.days
-        in_week = day.isoweekday() % 7 in self.weekdays
-        if self.any_day or self.any_weekday:
-            return in_month and in_week
-        return in_month or in_week
-
-
-def parse_cron(expression: str) -> CronSpec:
-    """The fields of `expression`; ValueError (the validator's message) if it is invalid."""
-    problem = cron_problem(expression)
-    if problem is not None:
-        raise ValueError(problem)
-    texts = expression.split()
-    values = [
-        frozenset(_values(text, lowest, highest, names))
-        for text, (_, lowest, highest, names) in zip(texts, _FIELDS, strict=True)
-    ]
-    return CronSpec(
-        minutes=values[0],
-        hours=values[1],
-        days=values[2],
-        months=values[3],
-        weekdays=frozenset(day % 7 for day in values[4]),
-        any_day=texts[2].startswith("*"),
-        any_weekday=texts[4].startswith("*"),
-    )
-
-
-def _values(text: str, lowest: int, highest: int, names: list[str]) -> set[int]:
-    out: set[int] = set()
-    for item in text.split(","):
-        match = _ITEM.fullmatch(item)
-        assert match is not None  # cron_problem accepted it
-        step = int(match["step"]) if match["step"] else 1
-        start, end = lowest, highest
-        if match["range"] != "*":
-            start = _known(match["lo"], lowest, names)
-            if match["hi"]:
-                end = _known(match["hi"], lowest, names)
-            elif not match["step"]:  # "5" is 5 alone; "5/15" runs from 5 to the end in steps
-                end = start
-        out.update(range(start, end + 1, step))
-    return out
-
-
-def _known(token: str, lowest: int, names: list[str]) -> int:
-    number = _number(token, lowest, names)
-    assert number is not None  # cron_problem accepted it
-    return number
-
-
-# Long enough for any expression that ever fires: Feb 29 on a given weekday recurs within
-# 28 years; one that never fires (0 0 31 2 *) is reported as None after this.
-_HORIZON_DAYS = 366 * 29
-
-
-def next_fire(schedule: str | CronSpec, after: datetime) -> datetime | None:
-    """The first minute strictly after `after` (aware) that `schedule` matches, in UTC.
-
-    None if it never fires, such as on February 30th.
+    ValueError (the validator's message) if `expression` is invalid; None if it does not fire
+    within cronsim's horizon of 50 years.
     """
     if after.tzinfo is None:
         raise ValueError("next_fire needs an aware datetime, such as datetime.now(UTC)")
-    spec = parse_cron(schedule) if isinstance(schedule, str) else schedule
-    start = after.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    hours, minutes = sorted(spec.hours), sorted(spec.minutes)
-    day, hour, minute = start.date(), start.hour, start.minute
-    for _ in range(_HORIZON_DAYS):
-        if day.month not in spec.months:
-            day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-            hour = minute = 0
-            continue
-        if spec.day_matches(day):
-            for h in hours:
-                if h < hour:
-                    continue
-                for m in minutes:
-                    if h > hour or m >= minute:
-                        return datetime(day.year, day.month, day.day, h, m, tzinfo=UTC)
-        day, hour, minute = day + timedelta(days=1), 0, 0
-    return None
+    problem = cron_problem(expression)
+    if problem is not None:
+        raise ValueError(problem)
+    return next(CronSim(expression, after.astimezone(UTC)), None)

@@ -12,9 +12,9 @@ import shlex
 from dataclasses import dataclass
 
 from .. import contract
+from ..contract import Scope
 from .budget import connection_budget
 from .model import CloudRunConfig
-from ..contract import Scope
 
 __all__ = [
     "CRON_PREFIX",
@@ -34,7 +34,6 @@ __all__ = [
     "plain_environment",
     "secret_environment",
     "secret_of",
-    "service_variable_names",
 ]
 
 
@@ -171,7 +170,3 @@ def secret_environment(
     """Variable name -> secret: a SecretRef key for generated ones, else the project's id."""
     generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
     return {**generated, **config.secret_environment_variables}
-
-
-def service_variable_names(config: CloudRunConfig, placement: Placement) -> frozenset[str]:
-    return frozenset(plain_environment(config, placement)) | frozenset(secret_environment(config))

@@ -19,10 +19,9 @@ from .oneoff import cron_job_named, run_once
 from .probes import Probes
 from .secrets import ensure_secrets
 from .state import detach, lock_holder, read_state, stop_running
-from .supervisor import COMPONENTS, Options, Supervisor
+from .supervisor import Options, Supervisor
 
 __all__ = [
-    "COMPONENTS",
     "Layout",
     "LocalError",
     "Options",

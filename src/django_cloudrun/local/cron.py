@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CloudRunConfig
-from ..config.cron import CronSpec, next_fire, parse_cron
+from ..config.cron import next_fire
 from ..config.topology import CRON_TIMEOUT, Job, cron_jobs
 from .processes import Proc
 
@@ -37,7 +37,6 @@ class CronEntry:
     job: Job
     schedule: str
     command: str
-    spec: CronSpec
     log_path: Path
     next_run: datetime | None = None
     proc: Proc | None = None
@@ -80,7 +79,7 @@ def _when(moment: datetime) -> str:
 def cron_entries(config: CloudRunConfig, log: Callable[[str], Path]) -> list[CronEntry]:
     """The entries of `config`; `log` names a component's log file."""
     return [
-        CronEntry(job, entry.schedule, entry.command, parse_cron(entry.schedule), log(job.name))
+        CronEntry(job, entry.schedule, entry.command, log(job.name))
         for entry, job in zip(config.cron, cron_jobs(config), strict=True)
     ]
 
@@ -107,7 +106,7 @@ class CronScheduler:
     def start(self) -> None:
         now = self.clock()
         for entry in self.entries.values():
-            entry.next_run = next_fire(entry.spec, now)
+            entry.next_run = next_fire(entry.schedule, now)
             self.on_change(entry, "scheduled")
 
     def tick(self) -> None:
@@ -116,7 +115,7 @@ class CronScheduler:
             self._collect(entry, now)
             if entry.next_run is not None and now >= entry.next_run:
                 due = entry.next_run
-                entry.next_run = next_fire(entry.spec, now)  # missed runs are not caught up
+                entry.next_run = next_fire(entry.schedule, now)  # missed runs are not caught up
                 if entry.running:
                     entry.skipped += 1
                     message = (

@@ -48,10 +48,6 @@ class Manager:
     install: str  # the shell command that fills /opt/venv
     lock_command: str | None  # what to run after init changed the dependency file
 
-    @property
-    def needs_lock(self) -> bool:
-        return self.lock_command is not None
-
 
 def detect_manager(root: Path) -> Manager:
     pyproject = _pyproject(root)

@@ -17,12 +17,14 @@ class Command(BaseCommand):
         "Apply migrations under a PostgreSQL advisory lock, collect static files, and create "
         "the superuser named by DJANGO_SUPERUSER_* if it is missing."
     )
+    # Checked in handle() with the database, as Django's migrate does.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--database", default=DEFAULT_DB_ALIAS, help="Database alias to migrate."
         )
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         parser.add_argument(
             "--skip-collectstatic",
             action="store_true",
@@ -31,6 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         alias, verbosity = options["database"], options["verbosity"]
+        if not options["skip_checks"]:
+            self.check(databases=[alias])
         with advisory_lock(connections[alias], MIGRATE_LOCK_KEY):
             call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
             collected = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
