@@ -67,6 +67,7 @@ def cloudrun_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if "cloudrun." in line]
 
 
+@pytest.mark.slow
 def test_check_deploy_on_the_example_reports_no_cloudrun_warning():
     with scratch() as space:
         result = manage(["check", "--deploy"], production_env(space.env()))
@@ -74,6 +75,7 @@ def test_check_deploy_on_the_example_reports_no_cloudrun_warning():
         assert cloudrun_lines(result.stdout + result.stderr) == []
 
 
+@pytest.mark.slow
 def test_check_without_deploy_ignores_a_wildcard_host_and_reports_a_persistent_pool():
     with scratch() as space:
         env = production_env(space.env(), DJANGO_SETTINGS_MODULE="wildcard_settings")
@@ -85,6 +87,7 @@ def test_check_without_deploy_ignores_a_wildcard_host_and_reports_a_persistent_p
         assert pool.returncode == 1 and "(cloudrun.E001)" in pool.stderr, pool.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_reports_a_forced_wildcard_host():
     with scratch() as space:
         env = production_env(space.env(), DJANGO_SETTINGS_MODULE="wildcard_settings")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_cloudrun.dbinit import AdminCredentials, DbInitError, AppDatabase, initialize
+from django_cloudrun.dbinit import AdminCredentials, AppDatabase, DbInitError, initialize
 from pg import SOCKET_DIR, admin_connection, drop, manage, scratch, start_manage, unique_name
 
 EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
@@ -35,6 +35,7 @@ def stored_password(role: str) -> str:
         return conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)).fetchone()[0]
 
 
+@pytest.mark.slow
 def test_db_init_three_times_leaves_one_role_one_database_and_the_extensions():
     with scratch() as space:
         env = space.env(DB_EXTENSIONS=",".join(EXTENSIONS))
@@ -49,6 +50,7 @@ def test_db_init_three_times_leaves_one_role_one_database_and_the_extensions():
         assert set(EXTENSIONS) <= extensions_in(space.database)
 
 
+@pytest.mark.slow
 def test_db_init_twice_at_once_both_succeed():
     with scratch() as space:
         env = space.env(DB_EXTENSIONS=",".join(EXTENSIONS))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pg import REPO
-
 from django_cloudrun.reference import SECTIONS, rewrite
+from pg import REPO
 
 
 def test_readme_reference_sections_are_up_to_date():

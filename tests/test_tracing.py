@@ -327,6 +327,7 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         yield env
 
 
+@pytest.mark.slow
 def test_each_gunicorn_worker_exports_its_own_spans_and_the_master_none(migrated, tmp_path):
     env = production_env(
         migrated,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from django_cloudrun.cloud import clients
 from cloud_support import CONFIG, PASSPHRASE, PROJECT, make_target
+from django_cloudrun.cloud import clients
 from django_cloudrun.cloud.stack import CloudTarget
 from fakes import Fakes
 

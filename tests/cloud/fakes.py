@@ -21,7 +21,12 @@ from django_cloudrun.cloud.clients import Clients
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.events import OnEvent, ResourceChange
 from django_cloudrun.cloud.interfaces import (
-    EngineFailed, ExecutionState, LogLine, ProjectInfo, ResourceFailure, ServiceState,
+    EngineFailed,
+    ExecutionState,
+    LogLine,
+    ProjectInfo,
+    ResourceFailure,
+    ServiceState,
     StackResource,
 )  # fmt: skip
 from django_cloudrun.cloud.stack import Program, StackSettings

@@ -82,6 +82,7 @@ def test_deploy_without_credentials_fails_in_one_line_naming_them_exit_2(machine
     )
 
 
+@pytest.mark.slow
 def test_doctor_with_the_real_probe_lists_both_problems_and_skips_the_rest(machine):
     result = run(machine, "doctor")
     assert result.returncode == 2
@@ -107,6 +108,7 @@ def test_status_cloud_without_credentials_fails_in_one_line(machine):
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_plan_validate_and_the_cli_never_load_the_cloud_client_libraries(machine):
     script = """
 import json, sys

@@ -8,13 +8,18 @@ import pytest
 
 from cloud_support import PASSPHRASE, PROJECT, make_target
 from django_cloudrun.cloud.deploy import deploy
-from django_cloudrun.cloud.failures import explain
-from django_cloudrun.cloud.interfaces import EngineFailed, ResourceFailure
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
 from django_cloudrun.cloud.events import (
-    APP_TYPE, JOB_TYPE, REPOSITORY_TYPE, SERVICE_TYPE, Event, ResourceChange, Step,
+    APP_TYPE,
+    JOB_TYPE,
+    REPOSITORY_TYPE,
+    SERVICE_TYPE,
+    Event,
+    ResourceChange,
+    Step,
 )  # fmt: skip
-from django_cloudrun.cloud.interfaces import ProjectInfo
+from django_cloudrun.cloud.failures import explain
+from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.stack import CloudTarget
 from fakes import DIGEST, Fakes
 

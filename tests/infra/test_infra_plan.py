@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from django_cloudrun.cloud.events import short_type
 from django_cloudrun.config import ConfigError, parse_config
 from django_cloudrun.config.budget import BudgetError, connection_budget
-from django_cloudrun.cloud.events import short_type
 from django_cloudrun.infra.plan import REDACTED, plan, redact, summary
 from infra_support import deploy
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from django_cloudrun.cloud.events import short_type
 from django_cloudrun.config.budget import BudgetError, connection_budget
 from infra_support import EXAMPLE
-
-from django_cloudrun.cloud.events import short_type
 
 pytestmark = pytest.mark.slow
 

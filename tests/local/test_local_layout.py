@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 

@@ -221,6 +221,7 @@ def test_python_312_venv_installs_the_wheel_and_its_server_runs_the_four_extensi
 
 
 @as_root
+@pytest.mark.slow
 def test_as_root_a_project_in_a_private_directory_gets_a_cluster_that_reset_removes():
     project = copy_example()
     project.parent.chmod(0o700)  # like `mktemp -d`: PostgreSQL's account cannot enter it

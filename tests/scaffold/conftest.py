@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from scaffold_support import REPO, clean_env
 
 CHECKOV_VENV = REPO / ".ci" / "checkov-venv" / "bin" / "checkov"

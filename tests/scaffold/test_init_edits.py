@@ -7,7 +7,6 @@ import ast
 from pathlib import Path
 
 import pytest
-from scaffold_support import fresh
 
 from django_cloudrun.scaffold import ScaffoldError, detect_project
 from django_cloudrun.scaffold.depfiles import add_dependency
@@ -15,6 +14,7 @@ from django_cloudrun.scaffold.managers import detect_manager
 from django_cloudrun.scaffold.plan import Action, InitChoices, plan_init
 from django_cloudrun.scaffold.pyversion import detect_python, python_from_spec
 from django_cloudrun.scaffold.settings_edit import SettingsFile, add_app, add_configure
+from scaffold_support import fresh
 
 LINE = "from django_cloudrun.settings import configure; configure(globals())  # noqa: E402, E702"
 
