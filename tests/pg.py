@@ -45,7 +45,8 @@ class Scratch:
         }
         return {
             **base,
-            "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(REPO / "tests")]),
+            # this checkout's package first, whatever an editable install points at
+            "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(REPO / "tests"), str(REPO / "src")]),
             "DJANGO_SETTINGS_MODULE": "mysite.settings",
             "DB_HOST": SOCKET_DIR,
             "DB_NAME": self.database,
