@@ -289,3 +289,12 @@ def test_database_url_parses_to_the_database_of_the_db_variables(parse, host, po
     parsed = parse(url)
     assert parsed["ENGINE"] == "django.db.backends.postgresql"
     assert _connects_to(parsed) == _connects_to(built)  # type: ignore[arg-type]
+
+
+def test_project_storages_win_and_a_missing_alias_is_filled():
+    own = {"default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    storages = configured(PRODUCTION_ENV, STORAGES=own)["STORAGES"]
+    assert storages["default"] == own["default"]  # type: ignore[index]
+    assert storages["staticfiles"]["BACKEND"] == (  # type: ignore[index]
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
