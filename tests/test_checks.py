@@ -94,3 +94,74 @@ def test_check_deploy_reports_a_forced_wildcard_host():
         result = manage(["check", "--deploy"], env)
         lines = cloudrun_lines(result.stdout + result.stderr)
         assert len(lines) == 1 and "(cloudrun.W001)" in lines[0], result.stdout + result.stderr
+
+
+# A settings module shaped like cookiecutter-django's: DATABASES = {"default": env.db()}.
+CONTRACT_DB = {
+    "DB_HOST": "/cloudsql/proj:us-central1:demo",
+    "DB_NAME": "django",
+    "DB_USER": "django",
+    "DB_PASSWORD": "pw",
+}
+
+
+def _env_db(url: str) -> dict:
+    import environ
+
+    return environ.Env.db_url_config(url)
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_project_database_elsewhere_than_the_contracts_is_reported(settings, monkeypatch):
+    for name, value in CONTRACT_DB.items():
+        monkeypatch.setenv(name, value)
+    settings.DATABASES = {"default": _env_db("postgres://me:pw@db.example.com/mine")}
+    [warning] = checks.check_database_is_the_contracts(None)
+    assert warning.id == checks.W005
+    assert "HOST 'db.example.com' instead of '/cloudsql/proj:us-central1:demo'" in warning.msg
+    assert "NAME 'mine' instead of 'django'" in warning.msg and "pw" not in warning.msg
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_project_database_read_from_database_url_is_the_contracts(settings, monkeypatch):
+    from django_cloudrun import contract
+
+    for name, value in CONTRACT_DB.items():
+        monkeypatch.setenv(name, value)
+    url = contract.database_url(
+        user="django", password="pw", host=CONTRACT_DB["DB_HOST"], port="", name="django"
+    )
+    settings.DATABASES = {"default": _env_db(url)}
+    assert checks.check_database_is_the_contracts(None) == []
+
+
+def test_project_media_storage_elsewhere_is_reported(settings, monkeypatch):
+    monkeypatch.setenv("CLOUDRUN_MEDIA_MODE", "fuse")
+    monkeypatch.setenv("MEDIA_ROOT", "/app/media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+            "OPTIONS": {"bucket_name": "their-bucket"},
+        },
+    }
+    [warning] = checks.check_media_storage_is_the_contracts(None)
+    assert warning.id == checks.W006 and "'gs://their-bucket'" in warning.msg
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": "/app/media"},
+        },
+    }
+    assert checks.check_media_storage_is_the_contracts(None) == []
+
+
+def test_project_logging_on_cloud_run_is_reported(settings, monkeypatch):
+    from django_cloudrun.logs import logging_config
+
+    monkeypatch.setenv("K_SERVICE", "demo-django")
+    settings.LOGGING = {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}}}
+    assert checks.check_logging_is_structured(None) == [checks.W007]
+    settings.LOGGING = logging_config(json=True)
+    assert checks.check_logging_is_structured(None) == []

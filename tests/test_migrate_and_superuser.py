@@ -123,3 +123,70 @@ def test_superuser_without_password_fails_with_one_line():
         assert result.returncode == 1
         assert "DJANGO_SUPERUSER_PASSWORD is not set" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+# A project's demo data, as Wagtail's bakerydemo ships it: its own admin at pk 1.
+ADMIN_FIXTURE = [
+    {
+        "model": "auth.user",
+        "pk": 1,
+        "fields": {
+            "username": "admin",
+            "password": "pbkdf2_sha256$fixture",
+            "is_superuser": True,
+            "is_staff": True,
+            "is_active": True,
+            "email": "demo@example.com",
+            "date_joined": "2024-01-01T00:00:00Z",
+        },
+    }
+]
+
+
+def write_fixture(tmp_path) -> str:
+    import json
+
+    path = tmp_path / "demo_users.json"
+    path.write_text(json.dumps(ADMIN_FIXTURE))
+    return str(path)
+
+
+def superusers(database: str) -> list[tuple[int, str]]:
+    with admin_connection(database) as conn:
+        return conn.execute(
+            "SELECT id, username FROM auth_user WHERE is_superuser ORDER BY id"
+        ).fetchall()
+
+
+def test_fixture_with_its_own_admin_loads_after_the_deploy_superuser(tmp_path):
+    with scratch() as space:
+        env = superuser_env(space)
+        assert manage(["cloudrun_superuser"], env).returncode == 0
+        loaded = manage(["loaddata", write_fixture(tmp_path)], env)
+        assert loaded.returncode == 0, loaded.stderr
+        assert superusers(space.database) == [(1, "admin")]
+        again = manage(["cloudrun_migrate"], env)  # the next deploy or up
+        assert again.returncode == 0, again.stderr
+        assert superusers(space.database) == [(1, "admin")]
+
+
+def test_fixture_admin_loads_after_a_deploy_superuser_of_another_name(tmp_path):
+    with scratch() as space:
+        env = {**superuser_env(space), "DJANGO_SUPERUSER_USERNAME": "ops"}
+        assert manage(["cloudrun_superuser"], env).returncode == 0
+        loaded = manage(["loaddata", write_fixture(tmp_path)], env)
+        assert loaded.returncode == 0, loaded.stderr
+        assert ("admin" in [name for _, name in superusers(space.database)])
+
+
+def test_deploy_superuser_is_not_added_beside_the_fixtures_admin(tmp_path):
+    with scratch() as space:
+        env = {**superuser_env(space), "DJANGO_SUPERUSER_USERNAME": "ops"}
+        loaded = manage(["loaddata", write_fixture(tmp_path)], env)
+        assert loaded.returncode == 0, loaded.stderr
+        result = manage(["cloudrun_migrate"], env)
+        assert result.returncode == 0, result.stderr
+        assert "superuser: ops not created: the database has its own (admin)" in result.stdout
+        assert superusers(space.database) == [(1, "admin")]
+        same_name = manage(["cloudrun_superuser"], {**env, "DJANGO_SUPERUSER_USERNAME": "admin"})
+        assert "superuser: admin exists" in same_name.stdout

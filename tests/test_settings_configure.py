@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from django_cloudrun import contract
 from django_cloudrun.settings import HEALTH_MIDDLEWARE, configure
 
 STARTPROJECT = {
@@ -253,3 +254,47 @@ def test_tracing_is_off_unless_the_environment_turns_it_on():
 def test_tracing_settings_of_the_project_win():
     env = {**PRODUCTION_ENV, "CLOUDRUN_TRACING_ENABLED": "1"}
     assert configured(env, CLOUDRUN_TRACING_ENABLED=False)["CLOUDRUN_TRACING_ENABLED"] is False
+
+
+def _environ_parse(url: str) -> dict:
+    import environ
+
+    return environ.Env.db_url_config(url)
+
+
+def _dj_database_url_parse(url: str) -> dict:
+    import dj_database_url
+
+    return dict(dj_database_url.parse(url))
+
+
+def _connects_to(database: dict) -> tuple:
+    options = database.get("OPTIONS") or {}
+    host = database.get("HOST") or options.get("host") or ""
+    port = str(database.get("PORT") or options.get("port") or "")
+    return (host, port, database["NAME"], database["USER"], database["PASSWORD"])
+
+
+@pytest.mark.parametrize("parse", [_environ_parse, _dj_database_url_parse])
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [("/cloudsql/proj:us-central1:demo", ""), ("/srv/app/.cloudrun/run", "5433"), ("127.0.0.1", "5432")],
+)
+def test_database_url_parses_to_the_database_of_the_db_variables(parse, host, port):
+    env = {**PRODUCTION_ENV, "DB_HOST": host, "DB_PORT": port, "DB_PASSWORD": "p-_w/:@%?x"}
+    url = contract.database_url(
+        user=env["DB_USER"], password=env["DB_PASSWORD"], host=host, port=port, name=env["DB_NAME"]
+    )
+    built = configured(env)["DATABASES"]["default"]  # type: ignore[index]
+    parsed = parse(url)
+    assert parsed["ENGINE"] == "django.db.backends.postgresql"
+    assert _connects_to(parsed) == _connects_to(built)  # type: ignore[arg-type]
+
+
+def test_project_storages_win_and_a_missing_alias_is_filled():
+    own = {"default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    storages = configured(PRODUCTION_ENV, STORAGES=own)["STORAGES"]
+    assert storages["default"] == own["default"]  # type: ignore[index]
+    assert storages["staticfiles"]["BACKEND"] == (  # type: ignore[index]
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )

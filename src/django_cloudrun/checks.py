@@ -8,11 +8,14 @@ host, DEBUG off) are registered with ``deploy=True``, as Django's own are: ``che
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from . import contract
 from .settings import HEALTH_MIDDLEWARE, is_production
 
 __all__ = [
@@ -21,6 +24,12 @@ __all__ = [
     "W003",
     "W004",
     "E001",
+    "W005",
+    "W006",
+    "W007",
+    "check_database_is_the_contracts",
+    "check_media_storage_is_the_contracts",
+    "check_logging_is_structured",
     "check_allowed_hosts",
     "check_health_middleware",
     "check_debug",
@@ -52,6 +61,15 @@ W004 = Warning(
     "the bucket cannot enforce public access prevention.",
     hint="Leave default_acl unset; access is granted through IAM and signed URLs.",
     id="cloudrun.W004",
+)
+W005 = "cloudrun.W005"
+W006 = "cloudrun.W006"
+W007 = Warning(
+    "LOGGING is the project's own on Cloud Run: its lines are not Cloud Logging's structured "
+    "JSON, so they lose their severity, their trace and the redaction of secret values.",
+    hint="Remove LOGGING from settings (configure() sets it), or use "
+    "django_cloudrun.logs.logging_config(json=True) as its base.",
+    id="cloudrun.W007",
 )
 E001 = Error(
     "A database uses connection pooling with CONN_MAX_AGE other than 0.",
@@ -93,3 +111,90 @@ def check_pool_persistent_connections(app_configs: Any, **kwargs: Any) -> list[E
         if pooled and database.get("CONN_MAX_AGE", 0) != 0:
             return [E001]
     return []
+
+
+def _where(database: Mapping[str, Any]) -> dict[str, str]:
+    """Where a DATABASES entry connects: host (HOST, or OPTIONS["host"] as DATABASE_URL
+    parsers put a socket directory), port, name and user."""
+    options = database.get("OPTIONS") or {}
+    port = str(database.get("PORT") or options.get("port") or "")
+    return {
+        "HOST": str(database.get("HOST") or options.get("host") or ""),
+        "PORT": "" if port == "5432" else port,  # libpq's default
+        "NAME": str(database.get("NAME") or ""),
+        "USER": str(database.get("USER") or ""),
+    }
+
+
+@register(Tags.database)
+def check_database_is_the_contracts(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """The project's own DATABASES wins over DB_*; say so when it connects elsewhere."""
+    env = os.environ
+    if not env.get(contract.DB_HOST.name):
+        return []  # no database provided: the project's is the only one
+    expected = {
+        "HOST": env[contract.DB_HOST.name],
+        "PORT": "" if env.get(contract.DB_PORT.name) == "5432" else env.get(contract.DB_PORT.name, ""),
+        "NAME": env.get(contract.DB_NAME.name, ""),
+        "USER": env.get(contract.DB_USER.name, ""),
+    }
+    actual = _where(settings.DATABASES.get("default", {}))
+    differ = [key for key, value in expected.items() if actual[key] != value]
+    if not differ:
+        return []
+    found = ", ".join(f"{key} {actual[key]!r} instead of {expected[key]!r}" for key in differ)
+    return [
+        Warning(
+            f"DATABASES['default'] is the project's own and connects elsewhere than the "
+            f"database django-cloudrun provides ({found}); the project's setting is kept, so "
+            "this process does not use the database of DB_HOST and DATABASE_URL.",
+            hint="Remove DATABASES from settings (configure() builds it from DB_*), or build "
+            "it from DATABASE_URL (env.db(), dj_database_url.config()), which names the same "
+            "database.",
+            id=W005,
+        )
+    ]
+
+
+def _storage_place(default: Mapping[str, Any]) -> str:
+    backend = str(default.get("BACKEND", ""))
+    options = default.get("OPTIONS") or {}
+    if backend.endswith(("GoogleCloudStorage", "EmulatorStorage")):
+        bucket = options.get("bucket_name") or getattr(settings, "GS_BUCKET_NAME", "")
+        return f"gs://{bucket}"
+    if backend == "django.core.files.storage.FileSystemStorage":
+        return str(options.get("location") or settings.MEDIA_ROOT)
+    return backend
+
+
+@register(Tags.compatibility)
+def check_media_storage_is_the_contracts(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """The project's own STORAGES wins; say so when media go elsewhere than the contract's."""
+    env = os.environ
+    mode = env.get(contract.MEDIA_MODE.name)
+    if not mode:
+        return []  # no media place provided
+    if mode == "api":
+        expected = f"gs://{env.get(contract.GS_BUCKET_NAME.name, '')}"
+    else:
+        expected = env.get(contract.MEDIA_ROOT.name) or str(settings.MEDIA_ROOT)
+    actual = _storage_place(settings.STORAGES.get("default", {}))
+    if actual == expected:
+        return []
+    return [
+        Warning(
+            f"STORAGES['default'] is the project's own and keeps media in {actual!r}, not in "
+            f"{expected!r} where django-cloudrun provides them ({contract.MEDIA_MODE.name}="
+            f"{mode}); the project's setting is kept.",
+            hint="Remove STORAGES['default'] from settings (configure() sets it), or point it "
+            f"at {expected!r}.",
+            id=W006,
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_logging_is_structured(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    if not is_production() or "django_cloudrun.logs" in repr(settings.LOGGING):
+        return []
+    return [W007]

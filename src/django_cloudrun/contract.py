@@ -17,12 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
+from urllib.parse import quote
 
 __all__ = [
     "Scope",
     "EnvVar",
     "CONTRACT",
     "csv",
+    "database_url",
     "is_true",
     "DEFAULT_PORT",
     "CONTAINER_UID",
@@ -39,6 +41,7 @@ __all__ = [
     "DB_NAME",
     "DB_USER",
     "DB_PASSWORD",
+    "DATABASE_URL",
     "DB_POOL_MAX_SIZE",
     "DB_ADMIN_USER",
     "DB_ADMIN_PASSWORD",
@@ -128,6 +131,12 @@ DB_PORT = EnvVar("DB_PORT", "Database port; 5432 unless the server says otherwis
 DB_NAME = EnvVar("DB_NAME", "Name of the application database.", default="django")
 DB_USER = EnvVar("DB_USER", "Role the application connects as.", default="django")
 DB_PASSWORD = EnvVar("DB_PASSWORD", "Password of DB_USER.", secret=True)
+DATABASE_URL = EnvVar(
+    "DATABASE_URL",
+    "The database of DB_* as one URL, for settings that read it (django-environ, "
+    "dj-database-url): postgres://USER:PASSWORD@/NAME?host=SOCKET_DIRECTORY.",
+    secret=True,
+)
 DB_POOL_MAX_SIZE = EnvVar(
     "DB_POOL_MAX_SIZE",
     "Database connections one instance may open, shared by its worker processes.",
@@ -272,6 +281,23 @@ CONTRACT: tuple[EnvVar, ...] = tuple(
 def csv(value: str) -> list[str]:
     """How the container reads a list variable: comma-separated, blanks ignored."""
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database_url(*, user: str, password: str, host: str, port: str, name: str) -> str:
+    """The URL of a database, in the form both django-environ and dj-database-url parse.
+
+    A socket directory (/cloudsql/PROJECT:REGION:INSTANCE) goes in the ``host`` query
+    parameter: both libraries pass it to libpq as OPTIONS["host"], while a percent-encoded
+    directory in the authority is decoded by dj-database-url only (django-environ 0.14
+    keeps "%2F" as written). The password is URL-quoted, so any value survives.
+    """
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    path = quote(name, safe="")
+    if host.startswith("/"):
+        query = f"host={quote(host, safe='/:')}" + (f"&port={port}" if port else "")
+        return f"postgres://{credentials}@/{path}?{query}"
+    authority = f"[{host}]" if ":" in host else host  # an IPv6 address
+    return f"postgres://{credentials}@{authority}" + (f":{port}" if port else "") + f"/{path}"
 
 
 def is_true(value: str) -> bool:

@@ -11,6 +11,10 @@ always apply on Cloud Run (K_SERVICE is set in the service, CLOUD_RUN_JOB in its
 
 Values that ``django-admin startproject`` writes (the SQLite database, an empty
 ALLOWED_HOSTS) count as unset; its "django-insecure-" key serves local development only.
+
+The project's own DATABASES, STORAGES and LOGGING win; system checks cloudrun.W005, W006
+and W007 report them when they point elsewhere than the database, media place and log format
+the environment provides, so neither side wins or loses silently.
 """
 
 from __future__ import annotations
@@ -239,7 +243,10 @@ def _static_and_media(
     )
     namespace.setdefault("STATIC_URL", "static/")
     namespace["MEDIA_URL"] = namespace.get("MEDIA_URL") or "/media/"
-    if _user_set(namespace, "STORAGES"):
+    # The project's own storages win (checks.W006 says so when media go elsewhere); an alias
+    # it leaves out is filled, since collectstatic and uploads need both.
+    own = dict(namespace["STORAGES"]) if _user_set(namespace, "STORAGES") else {}
+    if {"default", "staticfiles"} <= own.keys():
         return
 
     if mode == "api":
@@ -279,7 +286,11 @@ def _static_and_media(
         if production
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
-    namespace["STORAGES"] = {"default": default, "staticfiles": {"BACKEND": static_backend}}
+    namespace["STORAGES"] = {
+        "default": default,
+        "staticfiles": {"BACKEND": static_backend},
+        **own,
+    }
 
 
 def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:

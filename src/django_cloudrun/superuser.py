@@ -1,4 +1,11 @@
-"""The deploy-time superuser, created from DJANGO_SUPERUSER_* (Django's own variable names)."""
+"""The deploy-time superuser, created from DJANGO_SUPERUSER_* (Django's own variable names).
+
+It must never break the project's own data: it is created only while the database has no
+superuser at all (a project whose fixtures or setup command made its own admin keeps it, alone),
+it is never given a primary key (the database's sequence picks one, as for any user), and
+a row a fixture loads over it later wins, since loaddata updates the row that has its
+primary key.
+"""
 
 from __future__ import annotations
 
@@ -44,13 +51,31 @@ def ensure_superuser(
         existing.save(using=database, update_fields=["password"])
         return f"{username} password reset"
 
+    has_flag = any(field.name == "is_superuser" for field in user_model._meta.get_fields())
+    others = (
+        list(
+            manager.filter(is_superuser=True)
+            .order_by("pk")
+            .values_list(user_model.USERNAME_FIELD, flat=True)[:3]
+        )
+        if has_flag
+        else []
+    )
+    if others:
+        return f"{username} not created: the database has its own ({', '.join(others)})"
+
     fields = dict(lookup)
     if email and "email" != user_model.USERNAME_FIELD and hasattr(user_model, "email"):
         fields["email"] = email
     try:
         with transaction.atomic(using=database):
             manager.create_superuser(password=password, **fields)
-    except IntegrityError:
-        # Another job created it between our lookup and insert.
-        return f"{username} exists"
+    except IntegrityError as error:
+        if manager.filter(**lookup).exists():
+            return f"{username} exists"  # another job created it between lookup and insert
+        raise SuperuserError(
+            f"{username} cannot be created: {str(error).splitlines()[0]}; rows loaded with "
+            "explicit primary keys may have left the user table's sequence behind "
+            "(run `manage.py sqlsequencereset auth` and apply its output)"
+        ) from None
     return f"{username} created"

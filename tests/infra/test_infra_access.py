@@ -28,15 +28,18 @@ BASE = {
     (RUNTIME, "roles/cloudsql.client", PROJECT),
     (RUNTIME, ACCESSOR, "demo-django-db-password"),
     (RUNTIME, ACCESSOR, "demo-django-secret-key"),
+    (RUNTIME, ACCESSOR, "demo-django-database-url"),
     (RUNTIME, "roles/storage.objectAdmin", BUCKET),
     (RUNTIME, "roles/storage.legacyBucketReader", BUCKET),
     (DB_INIT, "roles/cloudsql.client", PROJECT),
     (DB_INIT, ACCESSOR, "demo-django-db-password"),
     (DB_INIT, ACCESSOR, "demo-django-secret-key"),
+    (DB_INIT, ACCESSOR, "demo-django-database-url"),
     (DB_INIT, ACCESSOR, "demo-django-db-admin-password"),
     (MIGRATE, "roles/cloudsql.client", PROJECT),
     (MIGRATE, ACCESSOR, "demo-django-db-password"),
     (MIGRATE, ACCESSOR, "demo-django-secret-key"),
+    (MIGRATE, ACCESSOR, "demo-django-database-url"),
     (MIGRATE, ACCESSOR, "demo-django-superuser-password"),
 }
 PUBLIC = {("allUsers", "roles/run.invoker", "demo-django")}
@@ -70,7 +73,11 @@ def test_runtime_account_never_reads_the_admin_or_superuser_password():
     runtime_secrets = {
         resource for member, role, resource in rows if member == RUNTIME and role == ACCESSOR
     }
-    assert runtime_secrets == {"demo-django-db-password", "demo-django-secret-key"}
+    assert runtime_secrets == {
+        "demo-django-db-password",
+        "demo-django-secret-key",
+        "demo-django-database-url",
+    }
 
 
 def test_only_cloudsql_client_is_granted_project_wide_to_the_app():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from django_cloudrun.config import ConfigError
-from django_cloudrun.config.topology import SECRETS
+from django_cloudrun.config.topology import DATABASE_URL_SECRET, SECRETS
 from django_cloudrun.infra.args import SecretEnv
 from django_cloudrun.infra.database import backup_start_time
 from infra_support import (
@@ -164,7 +164,7 @@ def test_one_random_secret_per_generated_secret_with_its_length():
     passwords = declared.of_type(PASSWORD)
     assert {s["secretId"] for s in secrets.values()} == {
         f"demo-django-{ref.key}" for ref in SECRETS
-    }
+    } | {f"demo-django-{DATABASE_URL_SECRET}"}
     for ref in SECRETS:
         assert passwords[f"demo-django-{ref.key}"]["length"] == ref.length
         assert secrets[f"demo-django-{ref.key}"]["replication"] == {"auto": {}}
@@ -173,9 +173,23 @@ def test_one_random_secret_per_generated_secret_with_its_length():
 
 def test_each_secret_version_stores_its_own_random_password():
     declared = deploy()
-    values = [secret_value(v["secretData"]) for v in declared.of_type(SECRET_VERSION).values()]
+    versions = declared.of_type(SECRET_VERSION)
+    values = [secret_value(versions[f"demo-django-{ref.key}"]["secretData"]) for ref in SECRETS]
     assert len(values) == len(set(values)) == len(SECRETS)
     assert set(values) == declared.secret_values
+
+
+def test_database_url_is_a_secret_naming_the_socket_and_the_generated_password():
+    declared = deploy()
+    versions = declared.of_type(SECRET_VERSION)
+    url = secret_value(versions[f"demo-django-{DATABASE_URL_SECRET}"]["secretData"])
+    password = secret_value(versions["demo-django-db-password"]["secretData"])
+    plain, _ = env_of(service_container(declared))
+    assert url == (
+        f"postgres://{plain['DB_USER']}:{password}@/{plain['DB_NAME']}"
+        "?host=/cloudsql/my-project:us-central1:demo-django-db"
+    )
+    assert "DATABASE_URL" not in plain  # only ever read from Secret Manager
 
 
 def test_secret_env_is_pinned_to_the_version_created_in_this_deployment():
@@ -184,6 +198,7 @@ def test_secret_env_is_pinned_to_the_version_created_in_this_deployment():
     assert secret == {
         "DB_PASSWORD": {"secret": "demo-django-db-password", "version": "1"},
         "SECRET_KEY": {"secret": "demo-django-secret-key", "version": "1"},
+        "DATABASE_URL": {"secret": "demo-django-database-url", "version": "1"},
     }
 
 

@@ -58,7 +58,7 @@ def test_plan_json_on_the_example_lists_the_whole_deployment():
     assert [r["inputs"]["name"] for r in by_type(data, "bucket:Bucket")] == [
         "example-project-example-catalog-django-media"
     ]
-    assert len(by_type(data, "secret:Secret")) == 4
+    assert len(by_type(data, "secret:Secret")) == 5
     roles = {(row["member"].split("@")[0], row["role"]) for row in data["iam"]}
     assert ("serviceAccount:example-catalog-run", "roles/cloudsql.client") in roles
     assert ("serviceAccount:example-catalog-db-init", "roles/secretmanager.secretAccessor") in roles

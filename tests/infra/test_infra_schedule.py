@@ -98,6 +98,7 @@ def test_cron_job_has_the_service_environment_and_no_admin_or_superuser_secret(d
     assert {ref["secret"] for ref in secret.values()} == {
         "demo-django-db-password",
         "demo-django-secret-key",
+        "demo-django-database-url",
     }
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "CRON_PREFIX",
     "CRON_SCOPES",
     "CRON_TIMEOUT",
+    "DATABASE_URL_SECRET",
     "Job",
     "JOBS",
     "Placement",
@@ -115,6 +116,16 @@ def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     return found
 
 
+# DATABASE_URL carries DB_PASSWORD, so it is a secret of its own, whose value each target
+# composes from the database's place and the generated db-password (infra: a Secret Manager
+# version; local: at start). Settings read it at import, before configure() runs, so it must
+# be in the environment when the process starts, and Cloud Run can only put a whole secret
+# version into a variable: "Variable references are not supported in Cloud Run"
+# (https://cloud.google.com/run/docs/reference/rest/v2/Container#EnvVar; secrets as
+# variables: https://cloud.google.com/run/docs/configuring/services/secrets).
+DATABASE_URL_SECRET = "database-url"
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where things are on one target."""
@@ -169,4 +180,6 @@ def secret_environment(
 ) -> dict[str, str]:
     """Variable name -> secret: a SecretRef key for generated ones, else the project's id."""
     generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
+    if contract.DATABASE_URL.scope in scopes:
+        generated[contract.DATABASE_URL.name] = DATABASE_URL_SECRET
     return {**generated, **config.secret_environment_variables}

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_gcp import organizations, storage
 
+from .. import contract
 from ..config import CloudRunConfig
 from ..config.budget import Budget, connection_budget
 from ..config.topology import (
     CRON_SCOPES,
+    DATABASE_URL_SECRET,
     JOBS,
     SERVICE_SCOPES,
     Placement,
@@ -32,7 +34,13 @@ from .database import Database, database
 from .monitoring import Monitoring, monitoring_resources
 from .network import vpc_access
 from .schedule import Schedule, cron_schedule
-from .secrets import GeneratedSecret, existing_secret, generated_secrets
+from .secrets import (
+    ComposedSecret,
+    GeneratedSecret,
+    composed_secret,
+    existing_secret,
+    generated_secrets,
+)
 from .service import service_url
 from .storage import media_bucket, media_volume
 
@@ -86,6 +94,7 @@ class DjangoApp(pulumi.ComponentResource):
 
     budget: Budget
     secrets: dict[str, GeneratedSecret]
+    database_url: ComposedSecret
     database: Database
     bucket: storage.Bucket
     app: CloudRunApp
@@ -141,6 +150,34 @@ class DjangoApp(pulumi.ComponentResource):
             _PROJECT_NUMBER: number,
             _BUCKET: self.bucket.name,
         }
+        # DATABASE_URL: the Cloud SQL socket as the host query parameter (Cloud Run mounts
+        # the instance's socket under /cloudsql/CONNECTION_NAME:
+        # https://cloud.google.com/sql/docs/postgres/connect-run), the password from the
+        # generated secret; the URL is a secret of its own (see topology.DATABASE_URL_SECRET).
+        self.database_url = composed_secret(
+            name,
+            DATABASE_URL_SECRET,
+            pulumi.Output.all(
+                self.secrets["db-password"].password.result,
+                _fill({"host": placement.db_host}, known)["host"],
+            ).apply(
+                lambda values: contract.database_url(
+                    user=config.database.user,
+                    password=values[0],
+                    host=values[1],
+                    port="",
+                    name=config.database.database,
+                )
+            ),
+            project=project,
+            service=service,
+            labels=labels,
+            parent=self,
+        )
+        stored: dict[str, GeneratedSecret | ComposedSecret] = {
+            **self.secrets,
+            DATABASE_URL_SECRET: self.database_url,
+        }
         project_secrets = {
             var: existing_secret(secret, project=project)
             for var, secret in config.secret_environment_variables.items()
@@ -148,7 +185,7 @@ class DjangoApp(pulumi.ComponentResource):
 
         def secret_env(scopes: frozenset[Scope]) -> dict[str, SecretEnv]:
             return {
-                var: project_secrets[var] if var in project_secrets else self.secrets[key].env
+                var: project_secrets[var] if var in project_secrets else stored[key].env
                 for var, key in secret_environment(config, scopes).items()
             }
 

@@ -18,7 +18,14 @@ from ..config.names import secret_id
 from ..config.topology import SECRETS, SecretRef
 from .args import SecretEnv
 
-__all__ = ["GeneratedSecret", "existing_secret", "generated_secrets", "secret_id"]
+__all__ = [
+    "ComposedSecret",
+    "GeneratedSecret",
+    "composed_secret",
+    "existing_secret",
+    "generated_secrets",
+    "secret_id",
+]
 
 # Letters, digits and two characters that need no quoting in URLs, shells or libpq.
 SPECIAL_CHARACTERS = "-_"
@@ -77,6 +84,53 @@ def generated_secrets(
         )
         out[ref.key] = GeneratedSecret(ref, password, secret, version)
     return out
+
+
+@dataclass(frozen=True)
+class ComposedSecret:
+    """A secret whose value is built from other values, such as DATABASE_URL."""
+
+    key: str
+    secret: secretmanager.Secret
+    version: secretmanager.SecretVersion
+
+    @property
+    def env(self) -> SecretEnv:
+        return SecretEnv(key=self.key, secret=self.secret.secret_id, version=self.version.version)
+
+
+def composed_secret(
+    name: str,
+    key: str,
+    value: pulumi.Output[str],
+    *,
+    project: str,
+    service: str,
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+) -> ComposedSecret:
+    """A secret holding ``value``, kept secret in the state and redacted from plans."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    secret = secretmanager.Secret(
+        f"{name}-{key}",
+        secretmanager.SecretArgs(
+            project=project,
+            secret_id=secret_id(service, key),
+            labels=labels,
+            replication=secretmanager.SecretReplicationArgs(
+                auto=secretmanager.SecretReplicationAutoArgs()
+            ),
+        ),
+        opts=opts,
+    )
+    version = secretmanager.SecretVersion(
+        f"{name}-{key}",
+        secretmanager.SecretVersionArgs(
+            secret=secret.id, secret_data=pulumi.Output.secret(value)
+        ),
+        opts=opts,
+    )
+    return ComposedSecret(key, secret, version)
 
 
 def existing_secret(secret: str, *, project: str) -> SecretEnv:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from .. import contract
 from ..config import CloudRunConfig, names
-from ..config.topology import SERVICE_SCOPES, Job, Placement, plain_environment, secret_environment
+from ..config.topology import (
+    DATABASE_URL_SECRET,
+    SERVICE_SCOPES,
+    Job,
+    Placement,
+    plain_environment,
+    secret_environment,
+)
 from ..contract import Scope
 from .database import DatabaseServer
 from .errors import LocalError
@@ -26,6 +33,7 @@ __all__ = [
     "RUNNER",
     "LocalTarget",
     "job_platform",
+    "local_database_url",
     "local_placement",
     "passthrough",
     "service_platform",
@@ -94,11 +102,17 @@ class LocalTarget:
         self, scopes: frozenset[Scope], platform: Mapping[str, str]
     ) -> dict[str, str]:
         env = plain_environment(self.config, self.placement, scopes)
+        composed = []
         for name, secret_id in secret_environment(self.config, scopes).items():
+            if secret_id == DATABASE_URL_SECRET:
+                composed.append(name)
+                continue
             if secret_id not in self.secrets:
                 raise LocalError(f"secret {secret_id!r} has no local value: run `up` once")
             env[name] = self.secrets[secret_id]
         env.update({name: value for name, value in self.values.items() if name in env})
+        for name in composed:  # as infra composes it, from this machine's DB_* values
+            env[name] = local_database_url(env)
         return {**passthrough(), **env, **self.extra, **RUNNER, **platform}
 
     def service(self, port: int) -> dict[str, str]:
@@ -106,6 +120,17 @@ class LocalTarget:
 
     def job(self, job: Job) -> dict[str, str]:
         return self.environment(job.scopes, job_platform(self.config, job.name))
+
+
+def local_database_url(env: Mapping[str, str]) -> str:
+    """DATABASE_URL for the database the DB_* variables of ``env`` name."""
+    return contract.database_url(
+        user=env.get(contract.DB_USER.name, ""),
+        password=env.get(contract.DB_PASSWORD.name, ""),
+        host=env.get(contract.DB_HOST.name, ""),
+        port=env.get(contract.DB_PORT.name, ""),
+        name=env.get(contract.DB_NAME.name, ""),
+    )
 
 
 def target_for(
