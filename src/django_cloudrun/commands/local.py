@@ -250,17 +250,24 @@ def reset(
     config: ConfigOption = DEFAULT_PATH,
     env: EnvOption = None,
 ) -> None:
-    """Delete the local database, secrets, media and logs (.cloudrun/local)."""
+    """Delete the local database, secrets, media and logs (.cloudrun/local; as root, the
+    database is under /var/lib/django-cloudrun)."""
     _project_dir, _resolved, layout = _project(config, env)
     if lock_holder(layout) is not None:
         raise LocalError("`up` is running: stop it first with `django-cloudrun down`")
+    outside = layout.outside()
+    if outside:
+        what = f"{layout.root} (secrets, media, logs) and {' and '.join(map(str, outside))} (database)"
+    else:
+        what = f"{layout.root} (database, secrets, media, logs)"
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise LocalError("no terminal to confirm on: pass --yes to delete the local state")
-        typer.confirm(f"Delete {layout.root} (database, secrets, media, logs)?", abort=True)
+        typer.confirm(f"Delete {what}?", abort=True)
     stop_running(layout)
     layout.remove()
-    console.print(f"removed {layout.root}", markup=False)
+    console.print(f"removed {' and '.join(map(str, [layout.root, *outside]))}", markup=False,
+                  soft_wrap=True)  # paths whole, for copy and paste
 
 
 def secret(

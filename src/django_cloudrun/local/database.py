@@ -6,6 +6,7 @@ connects with them and creates the application's role and database from cloudrun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -60,11 +61,13 @@ def open_database(
     url: str | None,
     *,
     reuse: bool = False,
+    report: Callable[[str], None] | None = None,
 ) -> DatabaseServer:
     """The database to use, the embedded server created and started if needed.
 
     With ``reuse``, an embedded server that already runs (that of a running `up`) is used
-    as it is and stays its owner's; without it, such a server is an error.
+    as it is and stays its owner's; without it, such a server is an error. ``report`` says
+    what takes long (fetching the server's binaries); on stderr by default.
     """
     if url:
         return _from_url(url)
@@ -73,6 +76,8 @@ def open_database(
         return database
     major = int(config.database.version.rpartition("_")[2])
     cluster = Cluster(layout, server_account(), secrets[ADMIN_SECRET], config.database.tier, major)
+    if report is not None:
+        cluster.report = report
     if not cluster.initialized():
         cluster.init()
     database.proc = cluster.start()

@@ -110,12 +110,17 @@ class Layout:
                     pointer.write(f"{self.cluster}\n")
         _ensure_socket_dir(self.socket_dir)
 
+    def outside(self) -> list[Path]:
+        """The directories outside ``root`` that remove() deletes: this project's cluster, and
+        those of its former paths once it was moved (not copied) away, that exist."""
+        found = {path for path in self.recorded_clusters() if self._abandoned(path)}
+        if self.cluster is not None:
+            found.add(self.cluster)
+        return sorted(path for path in found if path.exists())
+
     def remove(self) -> None:
         """Delete every local file: database, secrets, media, logs, wherever they are."""
-        # Also the clusters of this project at its former paths, once moved (not copied) away.
-        outside = {path for path in self.recorded_clusters() if self._abandoned(path)}
-        if self.cluster is not None:
-            outside.add(self.cluster)
+        outside = self.outside()
         shutil.rmtree(self.root, ignore_errors=True)
         for directory in outside:
             shutil.rmtree(directory, ignore_errors=True)

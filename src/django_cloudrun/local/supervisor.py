@@ -172,7 +172,8 @@ class Supervisor:
         check_port_free(self.options.port)
         secrets = ensure_secrets(self.layout.secrets, self.config)
         self._set("database", "starting")
-        database = open_database(self.layout, self.config, secrets, self.options.database_url)
+        database = open_database(self.layout, self.config, secrets, self.options.database_url,
+                                 report=self._event)  # fmt: skip
         self.components["database"].proc = database.proc
         self._set("database", "running", database.description)
         self._check()
