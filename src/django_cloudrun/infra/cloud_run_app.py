@@ -3,8 +3,8 @@
 Least privilege is derived, not listed: each process (the service, each job) runs as an
 account that can read exactly the secrets in its own environment, use Cloud SQL only if it
 mounts the socket, and reach a bucket only if it mounts it (or, for the service's account,
-if it is listed in buckets). The service's account writes traces only if the service's
-environment turns tracing on; jobs serve no requests, so they export no traces.
+if it is listed in buckets). The service's account writes traces only if args.traces says
+so; jobs serve no requests, so they export no traces.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_gcp import cloudrunv2, serviceaccount
 
-from ..contract import CLOUDRUN_TRACING_ENABLED, is_true
 from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, SecretEnv, Volume
 from .identity import (
     BUCKET_READER,
@@ -66,7 +65,7 @@ class CloudRunApp(pulumi.ComponentResource):
             volumes=args.volumes,
             buckets=args.buckets,
             sign_urls=args.sign_urls,
-            traces=_traced(args.env),
+            traces=args.traces,
         )
 
         self.job_accounts = {}
@@ -194,8 +193,3 @@ class CloudRunApp(pulumi.ComponentResource):
                 )
             )
         return grants
-
-
-def _traced(env: Mapping[str, pulumi.Input[str]]) -> bool:
-    value = env.get(CLOUDRUN_TRACING_ENABLED.name, "")
-    return isinstance(value, str) and is_true(value)

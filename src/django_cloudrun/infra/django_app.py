@@ -199,6 +199,7 @@ class DjangoApp(pulumi.ComponentResource):
                 vpc=vpc_access(config, project),
                 buckets={"media": self.bucket.name},
                 sign_urls=config.media.mode == "api",
+                traces=config.tracing.enabled,
                 command=MANAGE,
                 args=SERVE,
                 jobs=jobs,
