@@ -9,7 +9,7 @@ import pulumi
 from pulumi_gcp import cloudrunv2
 
 from .args import CloudRunAppArgs, Probe
-from .identity import INVOKER, grant_service
+from .identity import INVOKER, Grantee
 from .template import SERVICE
 
 __all__ = [
@@ -148,12 +148,5 @@ def public_invoker(
     """allUsers may invoke the service, only when args.public says so."""
     if not args.public:
         return None
-    return grant_service(
-        name,
-        project=args.project,
-        region=args.region,
-        service=service.name,
-        role=INVOKER,
-        member="allUsers",
-        parent=parent,
-    )
+    grantee = Grantee("allUsers", args.project, args.region, parent)
+    return grantee.on_service(name, service=service.name, role=INVOKER)
