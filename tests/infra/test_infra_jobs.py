@@ -168,7 +168,7 @@ def test_failure_hint_names_the_job_and_how_to_read_its_logs():
 # --- CloudRunApp on its own: any container ------------------------------------------------
 
 
-def generic_app(*, public: bool, own_account: bool = False):
+def generic_app(*, public: bool, own_account: bool = False, traces: bool = False, env=None):
     def program(opts: pulumi.ResourceOptions):
         app = CloudRunApp(
             "api",
@@ -186,13 +186,14 @@ def generic_app(*, public: bool, own_account: bool = False):
                 execution_environment="gen2",
                 ingress="all",
                 public=public,
-                env={"MODE": "prod"},
+                env=env if env is not None else {"MODE": "prod"},
                 secret_env={"TOKEN": SecretEnv(key="token", secret="api-token", version="3")},
                 volumes=[
                     CloudSqlVolume(instances=["acme:europe-west1:db"]),
                     GcsVolume(bucket="acme-files", mount_path="/files", name="files"),
                 ],
                 buckets={"files": "acme-files"},
+                traces=traces,
                 jobs=[
                     JobSpec(
                         name="warm",
@@ -230,6 +231,13 @@ def test_generic_app_grants_exactly_what_its_environment_and_volumes_need():
         (member, "roles/storage.objectAdmin", "acme-files"),
         (member, "roles/storage.legacyBucketReader", "acme-files"),
     }
+
+
+def test_generic_app_writes_traces_when_its_args_say_so_not_when_its_env_does():
+    member = "serviceAccount:api-run@acme.iam.gserviceaccount.com"
+    trace = (member, "roles/cloudtrace.agent", "acme")
+    assert trace in generic_app(public=False, traces=True).iam()
+    assert trace not in generic_app(public=False, env={"CLOUDRUN_TRACING_ENABLED": "1"}).iam()
 
 
 def test_generic_app_is_invokable_by_all_users_only_when_public():

@@ -131,6 +131,7 @@ class CloudRunAppArgs:
     # bucket mounted as a volume of the same name is granted once. Mounts need no entry.
     buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     sign_urls: bool = False  # the account may sign blobs as itself (signed URLs, no key file)
+    traces: bool = False  # the service's account may write traces to Cloud Trace
     command: Sequence[str] = ()  # overrides the image's entrypoint when set
     args: Sequence[str] = ()  # the service's arguments after the command
     jobs: Sequence[JobSpec] = ()  # run in this order; the service waits for the last

@@ -19,10 +19,7 @@ from .identity import (
     ARTIFACT_WRITER,
     LOG_WRITER,
     RUN_DEVELOPER,
-    grant_account,
-    grant_project,
-    grant_repository,
-    grant_service,
+    Grantee,
     service_account,
 )
 
@@ -66,7 +63,6 @@ def repository(
 class Trigger:
     account: serviceaccount.Account
     trigger: cloudbuild.Trigger
-    grants: list[pulumi.Resource]
 
 
 def trigger(
@@ -92,41 +88,13 @@ def trigger(
         purpose=f"Builds and deploys {config.service_name} from {github}.",
         parent=parent,
     )
-    prefix = f"{name}-build-sa"
-    grants: list[pulumi.Resource] = [
-        grant_account(
-            f"{prefix}-acts-as-runtime",
-            account=runtime_account.name,
-            role=ACCOUNT_USER,
-            member=account.member,
-            parent=parent,
-        ),
-        grant_service(
-            f"{prefix}-run-developer",
-            project=project,
-            region=config.region,
-            service=service.name,
-            role=RUN_DEVELOPER,
-            member=account.member,
-            parent=parent,
-        ),
-        grant_repository(
-            f"{prefix}-pushes-images",
-            project=project,
-            region=config.region,
-            repository=images.repository_id,
-            role=ARTIFACT_WRITER,
-            member=account.member,
-            parent=parent,
-        ),
-        grant_project(
-            f"{prefix}-writes-logs",
-            project=project,
-            role=LOG_WRITER,
-            member=account.member,
-            parent=parent,
-        ),
-    ]
+    grants = _build_grants(
+        f"{name}-build-sa",
+        Grantee(account.member, project, config.region, parent),
+        images=images,
+        runtime_account=runtime_account,
+        service=service,
+    )
     build_trigger = cloudbuild.Trigger(
         f"{name}-trigger",
         cloudbuild.TriggerArgs(
@@ -150,4 +118,25 @@ def trigger(
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=grants),
     )
-    return Trigger(account, build_trigger, grants)
+    return Trigger(account, build_trigger)
+
+
+def _build_grants(
+    prefix: str,
+    grantee: Grantee,
+    *,
+    images: artifactregistry.Repository,
+    runtime_account: serviceaccount.Account,
+    service: cloudrunv2.Service,
+) -> list[pulumi.Resource]:
+    """Act as the runtime account, deploy this one service, push its images, write logs."""
+    return [
+        grantee.on_account(
+            f"{prefix}-acts-as-runtime", account=runtime_account.name, role=ACCOUNT_USER
+        ),
+        grantee.on_service(f"{prefix}-run-developer", service=service.name, role=RUN_DEVELOPER),
+        grantee.on_repository(
+            f"{prefix}-pushes-images", repository=images.repository_id, role=ARTIFACT_WRITER
+        ),
+        grantee.on_project(f"{prefix}-writes-logs", role=LOG_WRITER),
+    ]

@@ -3,8 +3,8 @@
 Least privilege is derived, not listed: each process (the service, each job) runs as an
 account that can read exactly the secrets in its own environment, use Cloud SQL only if it
 mounts the socket, and reach a bucket only if it mounts it (or, for the service's account,
-if it is listed in buckets). The service's account writes traces only if the service's
-environment turns tracing on; jobs serve no requests, so they export no traces.
+if it is listed in buckets). The service's account writes traces only if args.traces says
+so; jobs serve no requests, so they export no traces.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_gcp import cloudrunv2, serviceaccount
 
-from ..contract import CLOUDRUN_TRACING_ENABLED, is_true
-from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, SecretEnv, Volume
+from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, JobSpec, SecretEnv, Volume
 from .identity import (
     BUCKET_READER,
     CLOUDSQL_CLIENT,
@@ -23,10 +22,7 @@ from .identity import (
     OBJECT_ADMIN,
     OBJECT_VIEWER,
     TOKEN_CREATOR,
-    grant_account,
-    grant_bucket,
-    grant_project,
-    grant_secret,
+    Grantee,
     service_account,
 )
 from .jobs import job
@@ -51,13 +47,8 @@ class CloudRunApp(pulumi.ComponentResource):
     ) -> None:
         super().__init__("django-cloudrun:index:CloudRunApp", name, {}, opts)
         self.args = args
-        self.service_account = service_account(
-            f"{name}-sa",
-            project=args.project,
-            service=args.service_name,
-            role="run",
-            purpose=f"Runs the Cloud Run service {args.service_name}.",
-            parent=self,
+        self.service_account = self.account(
+            f"{name}-sa", "run", f"Runs the Cloud Run service {args.service_name}."
         )
         service_grants = self._grants(
             f"{name}-sa",
@@ -66,40 +57,14 @@ class CloudRunApp(pulumi.ComponentResource):
             volumes=args.volumes,
             buckets=args.buckets,
             sign_urls=args.sign_urls,
-            traces=_traced(args.env),
+            traces=args.traces,
         )
-
         self.job_accounts = {}
         self.jobs = {}
         previous: list[pulumi.Resource] = []
         for spec in args.jobs:
-            volumes = [v for v in args.volumes if spec.volumes is None or v.name in spec.volumes]
-            account, grants = self.service_account, service_grants
-            if spec.own_account:
-                account = service_account(
-                    f"{name}-{spec.name}-sa",
-                    project=args.project,
-                    service=args.service_name,
-                    role=spec.name,
-                    purpose=f"Runs the {spec.name} job of {args.service_name}.",
-                    parent=self,
-                )
-                grants = self._grants(
-                    f"{name}-{spec.name}-sa", account, secret_env=spec.secret_env, volumes=volumes
-                )
-                self.job_accounts[spec.name] = account
-            self.jobs[spec.name] = job(
-                f"{name}-{spec.name}",
-                spec,
-                args,
-                account=account.email,
-                volumes=volumes,
-                release=args.release,
-                depends_on=[*args.depends_on, *spec.depends_on, *grants, *previous],
-                parent=self,
-            )
+            self.jobs[spec.name] = self._job(name, spec, service_grants, previous)
             previous = [self.jobs[spec.name]]
-
         self.service = service(
             f"{name}-service",
             args,
@@ -118,6 +83,51 @@ class CloudRunApp(pulumi.ComponentResource):
             }
         )
 
+    def account(
+        self, name: str, role: str, purpose: str, parent: pulumi.Resource | None = None
+    ) -> serviceaccount.Account:
+        """A dedicated account for `role` of this app's service, a child of `parent` or self."""
+        return service_account(
+            name,
+            project=self.args.project,
+            service=self.args.service_name,
+            role=role,
+            purpose=purpose,
+            parent=self if parent is None else parent,
+        )
+
+    def _job(
+        self,
+        name: str,
+        spec: JobSpec,
+        service_grants: list[pulumi.Resource],
+        previous: list[pulumi.Resource],
+    ) -> cloudrunv2.Job:
+        """The job `spec`, as the service's account or its own; it waits for `previous`."""
+        args = self.args
+        volumes = [v for v in args.volumes if spec.volumes is None or v.name in spec.volumes]
+        account, grants = self.service_account, service_grants
+        if spec.own_account:
+            account = self.account(
+                f"{name}-{spec.name}-sa",
+                spec.name,
+                f"Runs the {spec.name} job of {args.service_name}.",
+            )
+            grants = self._grants(
+                f"{name}-{spec.name}-sa", account, secret_env=spec.secret_env, volumes=volumes
+            )
+            self.job_accounts[spec.name] = account
+        return job(
+            f"{name}-{spec.name}",
+            spec,
+            args,
+            account=account.email,
+            volumes=volumes,
+            release=args.release,
+            depends_on=[*args.depends_on, *spec.depends_on, *grants, *previous],
+            parent=self,
+        )
+
     def _grants(
         self,
         prefix: str,
@@ -130,72 +140,43 @@ class CloudRunApp(pulumi.ComponentResource):
         traces: bool = False,
     ) -> list[pulumi.Resource]:
         """Exactly what the process running as `account` needs, each on its resource."""
-        args = self.args
+        grantee = Grantee(account.member, self.args.project, self.args.region, self)
         grants: list[pulumi.Resource] = []
         if any(isinstance(volume, CloudSqlVolume) for volume in volumes):
-            grants.append(
-                grant_project(
-                    f"{prefix}-cloudsql-client",
-                    project=args.project,
-                    role=CLOUDSQL_CLIENT,
-                    member=account.member,
-                    parent=self,
-                )
-            )
+            grants.append(grantee.on_project(f"{prefix}-cloudsql-client", role=CLOUDSQL_CLIENT))
         refs = {ref.key: ref for ref in secret_env.values()}  # one grant per secret
-        for key, ref in sorted(refs.items()):
-            grants.append(
-                grant_secret(
-                    f"{prefix}-reads-{key}",
-                    project=args.project,
-                    secret=ref.secret,
-                    member=account.member,
-                    parent=self,
-                )
-            )
-        access = {
-            volume.name: (volume.bucket, volume.read_only)
-            for volume in volumes
-            if isinstance(volume, GcsVolume)
-        }
-        access.update({key: (bucket, False) for key, bucket in (buckets or {}).items()})
-        for key, (bucket, read_only) in sorted(access.items(), key=lambda item: item[0]):
-            objects = (
-                (OBJECT_VIEWER, "object-viewer") if read_only else (OBJECT_ADMIN, "object-admin")
-            )
-            for role, short in (objects, (BUCKET_READER, "bucket-reader")):
-                grants.append(
-                    grant_bucket(
-                        f"{prefix}-{key}-{short}",
-                        bucket=bucket,
-                        role=role,
-                        member=account.member,
-                        parent=self,
-                    )
-                )
+        grants += [
+            grantee.on_secret(f"{prefix}-reads-{key}", secret=ref.secret)
+            for key, ref in sorted(refs.items())
+        ]
+        grants += _bucket_grants(prefix, grantee, volumes, buckets or {})
         if traces:
-            grants.append(
-                grant_project(
-                    f"{prefix}-cloudtrace-agent",
-                    project=args.project,
-                    role=CLOUDTRACE_AGENT,
-                    member=account.member,
-                    parent=self,
-                )
-            )
+            grants.append(grantee.on_project(f"{prefix}-cloudtrace-agent", role=CLOUDTRACE_AGENT))
         if sign_urls:
             grants.append(
-                grant_account(
-                    f"{prefix}-signs-as-itself",
-                    account=account.name,
-                    role=TOKEN_CREATOR,
-                    member=account.member,
-                    parent=self,
+                grantee.on_account(
+                    f"{prefix}-signs-as-itself", account=account.name, role=TOKEN_CREATOR
                 )
             )
         return grants
 
 
-def _traced(env: Mapping[str, pulumi.Input[str]]) -> bool:
-    value = env.get(CLOUDRUN_TRACING_ENABLED.name, "")
-    return isinstance(value, str) and is_true(value)
+def _bucket_grants(
+    prefix: str,
+    grantee: Grantee,
+    volumes: Sequence[Volume],
+    buckets: Mapping[str, pulumi.Input[str]],
+) -> list[pulumi.Resource]:
+    """Objects (read-only where mounted so) and the bucket's metadata, of each bucket by name."""
+    access = {
+        volume.name: (volume.bucket, volume.read_only)
+        for volume in volumes
+        if isinstance(volume, GcsVolume)
+    }
+    access.update({key: (bucket, False) for key, bucket in buckets.items()})
+    grants: list[pulumi.Resource] = []
+    for key, (bucket, read_only) in sorted(access.items(), key=lambda item: item[0]):
+        objects = (OBJECT_VIEWER, "object-viewer") if read_only else (OBJECT_ADMIN, "object-admin")
+        for role, short in (objects, (BUCKET_READER, "bucket-reader")):
+            grants.append(grantee.on_bucket(f"{prefix}-{key}-{short}", bucket=bucket, role=role))
+    return grants

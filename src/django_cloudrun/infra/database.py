@@ -65,6 +65,7 @@ def database(
     labels: dict[str, str],
     parent: pulumi.Resource,
 ) -> Database:
+    """The hardened instance, then the application's database and admin user on it."""
     db = config.database
     private_network = (
         network_id(project, config.vpc.network)
@@ -89,19 +90,7 @@ def database(
                 disk_autoresize=True,
                 deletion_protection_enabled=protect,
                 user_labels=labels,
-                backup_configuration=sql.DatabaseInstanceSettingsBackupConfigurationArgs(
-                    enabled=True,
-                    start_time=backup_start_time(db.backup_schedule),
-                    point_in_time_recovery_enabled=db.point_in_time_recovery,
-                    transaction_log_retention_days=(
-                        min(db.backup_retention_days, PITR_LOG_DAYS_MAX)
-                        if db.point_in_time_recovery
-                        else None
-                    ),
-                    backup_retention_settings=_Retention(
-                        retained_backups=db.backup_retention_days, retention_unit="COUNT"
-                    ),
-                ),
+                backup_configuration=_backups(config),
                 ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
                     ipv4_enabled=not db.private_ip,
                     private_network=private_network,
@@ -112,6 +101,19 @@ def database(
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=False),
     )
+    return _contents(name, config, instance, project=project, admin_password=admin_password)
+
+
+def _contents(
+    name: str,
+    config: CloudRunConfig,
+    instance: sql.DatabaseInstance,
+    *,
+    project: str,
+    admin_password: pulumi.Input[str],
+) -> Database:
+    """The application's database and the admin user, children of the instance."""
+    db = config.database
     child = pulumi.ResourceOptions(parent=instance)
     app_database = sql.Database(
         f"{name}-database",
@@ -138,3 +140,19 @@ def database(
         opts=child,
     )
     return Database(instance, app_database, admin)
+
+
+def _backups(config: CloudRunConfig) -> sql.DatabaseInstanceSettingsBackupConfigurationArgs:
+    """Daily backups kept for backup_retention_days, and point-in-time recovery if asked."""
+    db = config.database
+    return sql.DatabaseInstanceSettingsBackupConfigurationArgs(
+        enabled=True,
+        start_time=backup_start_time(db.backup_schedule),
+        point_in_time_recovery_enabled=db.point_in_time_recovery,
+        transaction_log_retention_days=(
+            min(db.backup_retention_days, PITR_LOG_DAYS_MAX) if db.point_in_time_recovery else None
+        ),
+        backup_retention_settings=_Retention(
+            retained_backups=db.backup_retention_days, retention_unit="COUNT"
+        ),
+    )

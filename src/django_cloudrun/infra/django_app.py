@@ -89,6 +89,26 @@ def _fill(
     return {name: filled(value) for name, value in env.items()}
 
 
+@dataclass(frozen=True)
+class _Environments:
+    """The plain and the secret environment of a process, by the scopes it sees."""
+
+    config: CloudRunConfig
+    placement: Placement
+    known: Mapping[str, pulumi.Input[str]]  # each stand-in's value
+    project_secrets: Mapping[str, SecretEnv]  # secret_environment_variables, pinned
+    generated: Mapping[str, GeneratedSecret | ComposedSecret]  # by topology key
+
+    def plain(self, scopes: frozenset[Scope]) -> dict[str, pulumi.Input[str]]:
+        return _fill(plain_environment(self.config, self.placement, scopes), self.known)
+
+    def secret(self, scopes: frozenset[Scope]) -> dict[str, SecretEnv]:
+        return {
+            var: self.project_secrets.get(var) or self.generated[key].env
+            for var, key in secret_environment(self.config, scopes).items()
+        }
+
+
 class DjangoApp(pulumi.ComponentResource):
     """Django on Cloud Run with Cloud SQL, Secret Manager, a media bucket and monitoring."""
 
@@ -109,147 +129,21 @@ class DjangoApp(pulumi.ComponentResource):
     ) -> None:
         super().__init__("django-cloudrun:index:DjangoApp", name, {}, opts)
         config, project = args.config, args.project
-        service = config.service_name
-        labels = {"app": service, "managed-by": "django-cloudrun"}
+        labels = {"app": config.service_name, "managed-by": "django-cloudrun"}
         self.budget = connection_budget(config.database.tier, config.max_instance_count)
-
-        self.secrets = generated_secrets(
-            name, project=project, service=service, labels=labels, parent=self
-        )
-        self.database = database(
-            name,
-            config,
-            project=project,
-            admin_password=self.secrets["db-admin-password"].password.result,
-            labels=labels,
-            parent=self,
-        )
-        self.connection_name = self.database.connection_name
-        self.bucket = media_bucket(
-            name,
-            config,
-            project=project,
-            labels=labels,
-            parent=self,
-            force_destroy=args.media_force_destroy,
-        )
+        self._data(name, args, labels)
         images = repository(name, config, project=project, labels=labels, parent=self)
-
         number = organizations.get_project_output(project_id=project).number
-        placement = Placement(
-            db_host=f"/cloudsql/{_CONNECTION}",
-            service_urls=(
-                service_url(service, _PROJECT_NUMBER, config.region),
-                *(f"https://{domain}" for domain in config.custom_domains),
-            ),
-            bucket=_BUCKET,
-            project_id=project,
-        )
-        known: dict[str, pulumi.Input[str]] = {
-            _CONNECTION: self.database.connection_name,
-            _PROJECT_NUMBER: number,
-            _BUCKET: self.bucket.name,
-        }
-        # DATABASE_URL: the Cloud SQL socket as the host query parameter (Cloud Run mounts
-        # the instance's socket under /cloudsql/CONNECTION_NAME:
-        # https://cloud.google.com/sql/docs/postgres/connect-run), the password from the
-        # generated secret; the URL is a secret of its own (see topology.DATABASE_URL_SECRET).
-        self.database_url = composed_secret(
-            name,
-            DATABASE_URL_SECRET,
-            pulumi.Output.all(
-                self.secrets["db-password"].password.result,
-                _fill({"host": placement.db_host}, known)["host"],
-            ).apply(
-                lambda values: contract.database_url(
-                    user=config.database.user,
-                    password=values[0],
-                    host=values[1],
-                    port="",
-                    name=config.database.database,
-                )
-            ),
-            project=project,
-            service=service,
-            labels=labels,
-            parent=self,
-        )
-        stored: dict[str, GeneratedSecret | ComposedSecret] = {
-            **self.secrets,
-            DATABASE_URL_SECRET: self.database_url,
-        }
-        project_secrets = {
-            var: existing_secret(secret, project=project)
-            for var, secret in config.secret_environment_variables.items()
-        }
-
-        def secret_env(scopes: frozenset[Scope]) -> dict[str, SecretEnv]:
-            return {
-                var: project_secrets[var] if var in project_secrets else stored[key].env
-                for var, key in secret_environment(config, scopes).items()
-            }
-
-        cloudsql = CloudSqlVolume(instances=[self.database.connection_name])
-        volumes: list[Volume] = [cloudsql]
-        media = media_volume(config, self.bucket)
-        if media is not None:
-            volumes.append(media)
-        # Each job runs as its own account, reading only the secrets of its environment
-        # (db-init: the admin password; migrate: the superuser's). Neither needs media.
-        jobs = [
-            JobSpec(
-                name=job.name,
-                args=job.command,
-                env=_fill(plain_environment(config, placement, job.scopes), known),
-                secret_env=secret_env(job.scopes),
-                own_account=True,
-                volumes=[cloudsql.name],
-                timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
-                depends_on=(
-                    [self.database.database, self.database.admin]
-                    if index == 0
-                    else []
-                ),
-            )
-            for index, job in enumerate(JOBS)
-        ]
-        service_scopes = SERVICE_SCOPES
+        env = self._environments(name, config, project, number, labels)
         self.app = CloudRunApp(
-            name,
-            CloudRunAppArgs(
-                project=project,
-                region=config.region,
-                service_name=service,
-                image=args.image,
-                min_instance_count=config.min_instance_count,
-                max_instance_count=config.max_instance_count,
-                cpu=config.cpu,
-                memory=config.memory,
-                timeout_seconds=config.timeout_seconds,
-                max_concurrency=config.max_concurrency,
-                execution_environment=config.execution_environment,
-                ingress=config.ingress_settings,
-                public=config.public,
-                env=_fill(plain_environment(config, placement, service_scopes), known),
-                secret_env=secret_env(service_scopes),
-                volumes=volumes,
-                vpc=vpc_access(config, project),
-                buckets={"media": self.bucket.name},
-                sign_urls=config.media.mode == "api",
-                command=MANAGE,
-                args=SERVE,
-                jobs=jobs,
-                release=args.release,
-                labels=labels,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            name, self._app_args(args, env, labels), opts=pulumi.ResourceOptions(parent=self)
         )
         self.schedule = cron_schedule(
             name,
             config,
             app=self.app,
-            env=_fill(plain_environment(config, placement, CRON_SCOPES), known),
-            secret_env=secret_env(CRON_SCOPES),
+            env=env.plain(CRON_SCOPES),
+            secret_env=env.secret(CRON_SCOPES),
             parent=self,
         )
         self.build = trigger(
@@ -266,7 +160,9 @@ class DjangoApp(pulumi.ComponentResource):
             config,
             project=project,
             host=number.apply(
-                lambda n: service_url(service, n, config.region).removeprefix("https://")
+                lambda n: service_url(config.service_name, n, config.region).removeprefix(
+                    "https://"
+                )
             ),
             instance_name=self.database.instance.name,
             budget=self.budget,
@@ -286,3 +182,153 @@ class DjangoApp(pulumi.ComponentResource):
                 "images": images.registry_uri,
             }
         )
+
+    def _data(self, name: str, args: DjangoAppArgs, labels: dict[str, str]) -> None:
+        """The generated secrets, the database and its users, the media bucket."""
+        config, project = args.config, args.project
+        self.secrets = generated_secrets(
+            name, project=project, service=config.service_name, labels=labels, parent=self
+        )
+        self.database = database(
+            name,
+            config,
+            project=project,
+            admin_password=self.secrets["db-admin-password"].password.result,
+            labels=labels,
+            parent=self,
+        )
+        self.connection_name = self.database.connection_name
+        self.bucket = media_bucket(
+            name,
+            config,
+            project=project,
+            labels=labels,
+            parent=self,
+            force_destroy=args.media_force_destroy,
+        )
+
+    def _environments(
+        self,
+        name: str,
+        config: CloudRunConfig,
+        project: str,
+        number: pulumi.Output[str],
+        labels: dict[str, str],
+    ) -> _Environments:
+        """Where things are once deployed: the Cloud SQL socket, run.app URL, bucket."""
+        placement = Placement(
+            db_host=f"/cloudsql/{_CONNECTION}",
+            service_urls=(
+                service_url(config.service_name, _PROJECT_NUMBER, config.region),
+                *(f"https://{domain}" for domain in config.custom_domains),
+            ),
+            bucket=_BUCKET,
+            project_id=project,
+        )
+        known: dict[str, pulumi.Input[str]] = {
+            _CONNECTION: self.database.connection_name,
+            _PROJECT_NUMBER: number,
+            _BUCKET: self.bucket.name,
+        }
+        self.database_url = self._database_url(name, config, placement, known, labels)
+        project_secrets = {
+            var: existing_secret(secret, project=project)
+            for var, secret in config.secret_environment_variables.items()
+        }
+        generated: dict[str, GeneratedSecret | ComposedSecret] = {
+            **self.secrets,
+            DATABASE_URL_SECRET: self.database_url,
+        }
+        return _Environments(config, placement, known, project_secrets, generated)
+
+    def _database_url(
+        self,
+        name: str,
+        config: CloudRunConfig,
+        placement: Placement,
+        known: Mapping[str, pulumi.Input[str]],
+        labels: dict[str, str],
+    ) -> ComposedSecret:
+        """DATABASE_URL: the Cloud SQL socket as the host query parameter (Cloud Run mounts
+        the instance's socket under /cloudsql/CONNECTION_NAME:
+        https://cloud.google.com/sql/docs/postgres/connect-run), the password from the
+        generated secret; the URL is a secret of its own (see topology.DATABASE_URL_SECRET)."""
+        return composed_secret(
+            name,
+            DATABASE_URL_SECRET,
+            pulumi.Output.all(
+                self.secrets["db-password"].password.result,
+                _fill({"host": placement.db_host}, known)["host"],
+            ).apply(
+                lambda values: contract.database_url(
+                    user=config.database.user,
+                    password=values[0],
+                    host=values[1],
+                    port="",
+                    name=config.database.database,
+                )
+            ),
+            project=placement.project_id,
+            service=config.service_name,
+            labels=labels,
+            parent=self,
+        )
+
+    def _app_args(
+        self, args: DjangoAppArgs, env: _Environments, labels: dict[str, str]
+    ) -> CloudRunAppArgs:
+        """The service (python manage.py cloudrun_serve) and its db-init and migrate jobs."""
+        config = args.config
+        cloudsql = CloudSqlVolume(instances=[self.database.connection_name])
+        volumes: list[Volume] = [cloudsql]
+        media = media_volume(config, self.bucket)
+        if media is not None:
+            volumes.append(media)
+        return CloudRunAppArgs(
+            project=args.project,
+            region=config.region,
+            service_name=config.service_name,
+            image=args.image,
+            min_instance_count=config.min_instance_count,
+            max_instance_count=config.max_instance_count,
+            cpu=config.cpu,
+            memory=config.memory,
+            timeout_seconds=config.timeout_seconds,
+            max_concurrency=config.max_concurrency,
+            execution_environment=config.execution_environment,
+            ingress=config.ingress_settings,
+            public=config.public,
+            env=env.plain(SERVICE_SCOPES),
+            secret_env=env.secret(SERVICE_SCOPES),
+            volumes=volumes,
+            vpc=vpc_access(config, args.project),
+            buckets={"media": self.bucket.name},
+            sign_urls=config.media.mode == "api",
+            traces=config.tracing.enabled,
+            command=MANAGE,
+            args=SERVE,
+            jobs=self._jobs(env, cloudsql),
+            release=args.release,
+            labels=labels,
+        )
+
+    def _jobs(self, env: _Environments, cloudsql: CloudSqlVolume) -> list[JobSpec]:
+        """db-init then migrate, each as its own account, reading only its own secrets.
+
+        db-init reads the admin password, migrate the superuser's. Neither needs media.
+        """
+        return [
+            JobSpec(
+                name=job.name,
+                args=job.command,
+                env=env.plain(job.scopes),
+                secret_env=env.secret(job.scopes),
+                own_account=True,
+                volumes=[cloudsql.name],
+                timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
+                depends_on=(
+                    [self.database.database, self.database.admin] if index == 0 else []
+                ),
+            )
+            for index, job in enumerate(JOBS)
+        ]

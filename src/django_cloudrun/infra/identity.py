@@ -6,6 +6,8 @@ binding, so nothing here can remove access someone else granted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 from pulumi_gcp import (
     artifactregistry,
@@ -31,13 +33,7 @@ __all__ = [
     "RUN_DEVELOPER",
     "SECRET_ACCESSOR",
     "TOKEN_CREATOR",
-    "grant_account",
-    "grant_bucket",
-    "grant_job",
-    "grant_project",
-    "grant_repository",
-    "grant_secret",
-    "grant_service",
+    "Grantee",
     "service_account",
 ]
 
@@ -71,118 +67,71 @@ def service_account(
     )
 
 
-def _opts(parent: pulumi.Resource) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent)
+@dataclass(frozen=True)
+class Grantee:
+    """An IAM member granted roles on resources of one project and region, by one component.
 
+    Each method adds `role` for the member on one resource, as the resource named `name`, a
+    child of `parent`.
+    """
 
-def grant_project(
-    name: str, *, project: str, role: str, member: pulumi.Input[str], parent: pulumi.Resource
-) -> projects.IAMMember:
-    return projects.IAMMember(
-        name, projects.IAMMemberArgs(project=project, role=role, member=member), opts=_opts(parent)
-    )
+    member: pulumi.Input[str]  # serviceAccount:EMAIL, or allUsers
+    project: str
+    region: str
+    parent: pulumi.Resource
 
+    @property
+    def _opts(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent)
 
-def grant_secret(
-    name: str,
-    *,
-    project: str,
-    secret: pulumi.Input[str],
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> secretmanager.SecretIamMember:
-    return secretmanager.SecretIamMember(
-        name,
-        secretmanager.SecretIamMemberArgs(
-            project=project, secret_id=secret, role=SECRET_ACCESSOR, member=member
-        ),
-        opts=_opts(parent),
-    )
+    def on_project(self, name: str, *, role: str) -> projects.IAMMember:
+        args = projects.IAMMemberArgs(project=self.project, role=role, member=self.member)
+        return projects.IAMMember(name, args, opts=self._opts)
 
+    def on_secret(self, name: str, *, secret: pulumi.Input[str]) -> secretmanager.SecretIamMember:
+        """May read the secret's versions: the one role a secret is granted here."""
+        args = secretmanager.SecretIamMemberArgs(
+            project=self.project, secret_id=secret, role=SECRET_ACCESSOR, member=self.member
+        )
+        return secretmanager.SecretIamMember(name, args, opts=self._opts)
 
-def grant_bucket(
-    name: str,
-    *,
-    bucket: pulumi.Input[str],
-    role: str,
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> storage.BucketIAMMember:
-    return storage.BucketIAMMember(
-        name,
-        storage.BucketIAMMemberArgs(bucket=bucket, role=role, member=member),
-        opts=_opts(parent),
-    )
+    def on_bucket(
+        self, name: str, *, bucket: pulumi.Input[str], role: str
+    ) -> storage.BucketIAMMember:
+        args = storage.BucketIAMMemberArgs(bucket=bucket, role=role, member=self.member)
+        return storage.BucketIAMMember(name, args, opts=self._opts)
 
+    def on_account(
+        self, name: str, *, account: pulumi.Input[str], role: str
+    ) -> serviceaccount.IAMMember:
+        """`role` on the service account `account` (projects/P/serviceAccounts/E)."""
+        args = serviceaccount.IAMMemberArgs(
+            service_account_id=account, role=role, member=self.member
+        )
+        return serviceaccount.IAMMember(name, args, opts=self._opts)
 
-def grant_account(
-    name: str,
-    *,
-    account: pulumi.Input[str],
-    role: str,
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> serviceaccount.IAMMember:
-    """`member` gets `role` on the service account `account` (projects/P/serviceAccounts/E)."""
-    return serviceaccount.IAMMember(
-        name,
-        serviceaccount.IAMMemberArgs(service_account_id=account, role=role, member=member),
-        opts=_opts(parent),
-    )
+    def on_service(
+        self, name: str, *, service: pulumi.Input[str], role: str
+    ) -> cloudrunv2.ServiceIamMember:
+        args = cloudrunv2.ServiceIamMemberArgs(
+            project=self.project, location=self.region, name=service, role=role, member=self.member
+        )
+        return cloudrunv2.ServiceIamMember(name, args, opts=self._opts)
 
+    def on_job(self, name: str, *, job: pulumi.Input[str], role: str) -> cloudrunv2.JobIamMember:
+        args = cloudrunv2.JobIamMemberArgs(
+            project=self.project, location=self.region, name=job, role=role, member=self.member
+        )
+        return cloudrunv2.JobIamMember(name, args, opts=self._opts)
 
-def grant_service(
-    name: str,
-    *,
-    project: str,
-    region: str,
-    service: pulumi.Input[str],
-    role: str,
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> cloudrunv2.ServiceIamMember:
-    return cloudrunv2.ServiceIamMember(
-        name,
-        cloudrunv2.ServiceIamMemberArgs(
-            project=project, location=region, name=service, role=role, member=member
-        ),
-        opts=_opts(parent),
-    )
-
-
-def grant_job(
-    name: str,
-    *,
-    project: str,
-    region: str,
-    job: pulumi.Input[str],
-    role: str,
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> cloudrunv2.JobIamMember:
-    return cloudrunv2.JobIamMember(
-        name,
-        cloudrunv2.JobIamMemberArgs(
-            project=project, location=region, name=job, role=role, member=member
-        ),
-        opts=_opts(parent),
-    )
-
-
-def grant_repository(
-    name: str,
-    *,
-    project: str,
-    region: str,
-    repository: pulumi.Input[str],
-    role: str,
-    member: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> artifactregistry.RepositoryIamMember:
-    return artifactregistry.RepositoryIamMember(
-        name,
-        artifactregistry.RepositoryIamMemberArgs(
-            project=project, location=region, repository=repository, role=role, member=member
-        ),
-        opts=_opts(parent),
-    )
+    def on_repository(
+        self, name: str, *, repository: pulumi.Input[str], role: str
+    ) -> artifactregistry.RepositoryIamMember:
+        args = artifactregistry.RepositoryIamMemberArgs(
+            project=self.project,
+            location=self.region,
+            repository=repository,
+            role=role,
+            member=self.member,
+        )
+        return artifactregistry.RepositoryIamMember(name, args, opts=self._opts)

@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 from pulumi_gcp import cloudrunv2
 
-from .args import CloudRunAppArgs, JobSpec, SecretEnv, Volume
 from ..config.names import EXECUTION_NAME_MAX, TOKEN_LENGTH, digest, job_name
+from .args import CloudRunAppArgs, JobSpec, SecretEnv, Volume
 from .service import EXECUTION_ENVIRONMENTS
 from .template import JOB
 

@@ -32,10 +32,11 @@ import pulumi
 from pulumi_gcp import cloudrunv2, cloudscheduler, serviceaccount
 
 from ..config import CloudRunConfig
+from ..config.sections import CronJob
 from ..config.topology import CRON_TIMEOUT, cron_jobs
-from .args import JobSpec, SecretEnv
+from .args import CloudRunAppArgs, JobSpec, SecretEnv
 from .cloud_run_app import CloudRunApp
-from .identity import INVOKER, grant_job, service_account
+from .identity import INVOKER, Grantee
 from .jobs import job
 
 __all__ = [
@@ -72,11 +73,10 @@ def run_uri(project: str, region: str, job_name: str) -> str:
 
 @dataclass
 class Schedule:
-    """The scheduler account, and per [[cron]] entry its Cloud Run job, grant and trigger."""
+    """The scheduler account, and per [[cron]] entry its Cloud Run job and its trigger."""
 
     account: serviceaccount.Account | None = None  # None when there is no [[cron]]
     jobs: dict[str, cloudrunv2.Job] = field(default_factory=dict)  # by entry name
-    grants: dict[str, cloudrunv2.JobIamMember] = field(default_factory=dict)
     triggers: dict[str, cloudscheduler.Job] = field(default_factory=dict)
 
 
@@ -100,14 +100,13 @@ def cron_schedule(
         raise ValueError(
             f"cron jobs run as the service's account, which cannot read {', '.join(unreadable)}"
         )
-    schedule.account = service_account(
+    account = app.account(
         f"{name}-scheduler-sa",
-        project=args.project,
-        service=args.service_name,
-        role="scheduler",
-        purpose=f"Starts the cron jobs of {args.service_name} from Cloud Scheduler.",
+        "scheduler",
+        f"Starts the cron jobs of {args.service_name} from Cloud Scheduler.",
         parent=parent,
     )
+    schedule.account = account
     for entry, cron in zip(config.cron, jobs, strict=True):
         spec = JobSpec(
             name=cron.name,
@@ -128,40 +127,47 @@ def cron_schedule(
             parent=parent,
             run_at_deploy=False,
         )
-        grant = grant_job(
-            f"{name}-scheduler-sa-runs-{cron.name}",
-            project=args.project,
-            region=args.region,
-            job=run_job.name,
-            role=INVOKER,
-            member=schedule.account.member,
-            parent=parent,
-        )
-        trigger = cloudscheduler.Job(
-            f"{name}-{cron.name}-trigger",
-            cloudscheduler.JobArgs(
-                project=args.project,
-                region=args.region,
-                name=run_job.name,  # the scheduler job is named like the job it starts
-                description=f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}",
-                schedule=entry.schedule,
-                time_zone=TIME_ZONE,
-                attempt_deadline=ATTEMPT_DEADLINE,
-                retry_config=RETRY,
-                http_target=cloudscheduler.JobHttpTargetArgs(
-                    http_method="POST",
-                    uri=run_job.name.apply(
-                        lambda job_name: run_uri(args.project, args.region, job_name)
-                    ),
-                    oauth_token=cloudscheduler.JobHttpTargetOauthTokenArgs(
-                        service_account_email=schedule.account.email, scope=OAUTH_SCOPE
-                    ),
-                ),
-            ),
-            # The first run must find the grant in place, or it fails with 403.
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[grant]),
+        grant = Grantee(account.member, args.project, args.region, parent).on_job(
+            f"{name}-scheduler-sa-runs-{cron.name}", job=run_job.name, role=INVOKER
         )
         schedule.jobs[entry.name] = run_job
-        schedule.grants[entry.name] = grant
-        schedule.triggers[entry.name] = trigger
+        schedule.triggers[entry.name] = _trigger(
+            f"{name}-{cron.name}-trigger", entry, args, run_job, account, grant, parent
+        )
     return schedule
+
+
+def _trigger(
+    name: str,
+    entry: CronJob,
+    args: CloudRunAppArgs,
+    run_job: cloudrunv2.Job,
+    account: serviceaccount.Account,
+    grant: pulumi.Resource,
+    parent: pulumi.Resource,
+) -> cloudscheduler.Job:
+    """The scheduler job that starts `run_job` on `entry`'s schedule, as `account`."""
+    return cloudscheduler.Job(
+        name,
+        cloudscheduler.JobArgs(
+            project=args.project,
+            region=args.region,
+            name=run_job.name,  # the scheduler job is named like the job it starts
+            description=f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}",
+            schedule=entry.schedule,
+            time_zone=TIME_ZONE,
+            attempt_deadline=ATTEMPT_DEADLINE,
+            retry_config=RETRY,
+            http_target=cloudscheduler.JobHttpTargetArgs(
+                http_method="POST",
+                uri=run_job.name.apply(
+                    lambda job_name: run_uri(args.project, args.region, job_name)
+                ),
+                oauth_token=cloudscheduler.JobHttpTargetOauthTokenArgs(
+                    service_account_email=account.email, scope=OAUTH_SCOPE
+                ),
+            ),
+        ),
+        # The first run must find the grant in place, or it fails with 403.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[grant]),
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 import pulumi
 from pulumi_gcp import cloudrunv2
 
 from .args import CloudRunAppArgs, Probe
-from .identity import INVOKER, grant_service
+from .identity import INVOKER, Grantee
 from .template import SERVICE
 
 __all__ = [
@@ -30,7 +30,30 @@ EXECUTION_ENVIRONMENTS = {
     "gen2": "EXECUTION_ENVIRONMENT_GEN2",
 }
 
+_Out = TypeVar("_Out", covariant=True)
+_In = TypeVar("_In", contravariant=True)
 ProbeT = TypeVar("ProbeT")
+HttpGetT = TypeVar("HttpGetT")
+
+
+class _ProbeArgs(Protocol[_In, _Out]):
+    """The startup and the liveness probe's *Args, with the keyword arguments used here."""
+
+    def __call__(
+        self,
+        *,
+        failure_threshold: pulumi.Input[int] | None = ...,
+        http_get: _In | None = ...,
+        initial_delay_seconds: pulumi.Input[int] | None = ...,
+        period_seconds: pulumi.Input[int] | None = ...,
+        timeout_seconds: pulumi.Input[int] | None = ...,
+    ) -> _Out: ...
+
+
+class _HttpGetArgs(Protocol[_Out]):
+    def __call__(
+        self, *, path: pulumi.Input[str] | None = ..., port: pulumi.Input[int] | None = ...
+    ) -> _Out: ...
 
 
 def service_url(service: str, project_number: str, region: str) -> str:
@@ -41,8 +64,8 @@ def service_url(service: str, project_number: str, region: str) -> str:
 def _probe(
     probe: Probe | None,
     port: int,
-    probe_args: Callable[..., ProbeT],
-    http_get_args: Callable[..., object],
+    probe_args: _ProbeArgs[HttpGetT, ProbeT],
+    http_get_args: _HttpGetArgs[HttpGetT],
 ) -> ProbeT | None:
     """An HTTP probe of `port`, as startup or liveness *Args (their fields are the same)."""
     if probe is None:
@@ -125,12 +148,5 @@ def public_invoker(
     """allUsers may invoke the service, only when args.public says so."""
     if not args.public:
         return None
-    return grant_service(
-        name,
-        project=args.project,
-        region=args.region,
-        service=service.name,
-        role=INVOKER,
-        member="allUsers",
-        parent=parent,
-    )
+    grantee = Grantee("allUsers", args.project, args.region, parent)
+    return grantee.on_service(name, service=service.name, role=INVOKER)

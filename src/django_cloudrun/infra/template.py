@@ -6,9 +6,9 @@ field, for a Job's: a Flavour names one set, and its builders fill either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import pulumi
 from pulumi_gcp import cloudrunv2
@@ -17,25 +17,101 @@ from .args import CloudSqlVolume, GcsVolume, SecretEnv, Volume, VpcAccess
 
 __all__ = ["JOB", "SERVICE", "Flavour"]
 
+# What a builder makes (covariant) and the nested *Args it accepts (contravariant).
+_Out = TypeVar("_Out", covariant=True)
+_In = TypeVar("_In", contravariant=True)
+_In2 = TypeVar("_In2", contravariant=True)
+
+# The keyword arguments used here, as the *Args classes of both templates spell them: mypy
+# checks each class against its protocol, and each call below against the protocol.
+
+
+class _EnvArgs(Protocol[_In, _Out]):
+    def __call__(
+        self,
+        *,
+        name: pulumi.Input[str],
+        value: pulumi.Input[str] | None = ...,
+        value_source: _In | None = ...,
+    ) -> _Out: ...
+
+
+class _EnvSourceArgs(Protocol[_In, _Out]):
+    def __call__(self, *, secret_key_ref: _In | None = ...) -> _Out: ...
+
+
+class _SecretKeyRefArgs(Protocol[_Out]):
+    def __call__(self, *, secret: pulumi.Input[str], version: pulumi.Input[str]) -> _Out: ...
+
+
+class _VolumeArgs(Protocol[_In, _In2, _Out]):
+    def __call__(
+        self,
+        *,
+        name: pulumi.Input[str],
+        cloud_sql_instance: _In | None = ...,
+        gcs: _In2 | None = ...,
+    ) -> _Out: ...
+
+
+class _CloudSqlArgs(Protocol[_Out]):
+    def __call__(self, *, instances: Sequence[pulumi.Input[str]] | None = ...) -> _Out: ...
+
+
+class _GcsArgs(Protocol[_Out]):
+    def __call__(
+        self,
+        *,
+        bucket: pulumi.Input[str],
+        mount_options: Sequence[pulumi.Input[str]] | None = ...,
+        read_only: pulumi.Input[bool] | None = ...,
+    ) -> _Out: ...
+
+
+class _MountArgs(Protocol[_Out]):
+    def __call__(self, *, mount_path: pulumi.Input[str], name: pulumi.Input[str]) -> _Out: ...
+
+
+class _VpcArgs(Protocol[_In, _Out]):
+    def __call__(
+        self,
+        *,
+        connector: pulumi.Input[str] | None = ...,
+        egress: pulumi.Input[str] | None = ...,
+        network_interfaces: Sequence[_In] | None = ...,
+    ) -> _Out: ...
+
+
+class _NetworkInterfaceArgs(Protocol[_Out]):
+    def __call__(
+        self, *, network: pulumi.Input[str] | None = ..., subnetwork: pulumi.Input[str] | None = ...
+    ) -> _Out: ...
+
+
 EnvT = TypeVar("EnvT")
+SourceT = TypeVar("SourceT")
+RefT = TypeVar("RefT")
 VolumeT = TypeVar("VolumeT")
+SqlT = TypeVar("SqlT")
+GcsT = TypeVar("GcsT")
 MountT = TypeVar("MountT")
 VpcT = TypeVar("VpcT")
+NicT = TypeVar("NicT")
 
 
 @dataclass(frozen=True)
-class Flavour(Generic[EnvT, VolumeT, MountT, VpcT]):
-    """The *Args classes of one kind of template; the type parameters are what it builds."""
+class Flavour(Generic[EnvT, SourceT, RefT, VolumeT, SqlT, GcsT, MountT, VpcT, NicT]):
+    """The *Args classes of one kind of template; the type parameters are what they build."""
 
-    env: Callable[..., EnvT]
-    env_source: Callable[..., object]
-    secret_key_ref: Callable[..., object]
-    volume: Callable[..., VolumeT]
-    cloud_sql: Callable[..., object]
-    gcs: Callable[..., object]
-    mount: Callable[..., MountT]
-    vpc: Callable[..., VpcT]
-    network_interface: Callable[..., object]
+    env: _EnvArgs[SourceT, EnvT]
+    env_source: _EnvSourceArgs[RefT, SourceT]
+    secret_key_ref: _SecretKeyRefArgs[RefT]
+    volume: _VolumeArgs[SqlT, GcsT, VolumeT]
+    cloud_sql: _CloudSqlArgs[SqlT]
+    gcs: _GcsArgs[GcsT]
+    mount: _MountArgs[MountT]
+    vpc: _VpcArgs[NicT, VpcT]
+    network_interface: _NetworkInterfaceArgs[NicT]
 
     def envs(
         self, env: Mapping[str, pulumi.Input[str]], secret_env: Mapping[str, SecretEnv]
