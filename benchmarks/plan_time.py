@@ -31,7 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    plan_times, plan_out = zip(*(timed(["plan", "--json"]) for _ in range(runs)))
+    plan_times, plan_out = zip(*(timed(["plan", "--json"]) for _ in range(runs)), strict=True)
     validate_times = [timed(["validate", "--json"])[0] for _ in range(runs)]
     resources = len(json.loads(plan_out[-1])["resources"])
     print(f"plan --json on example/: {resources} resources ({runs} runs)")

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import requests  # noqa: E402
+import requests
 
-from pg import EXAMPLE, manage, scratch  # noqa: E402
-from served import free_port, production_env  # noqa: E402
+from pg import EXAMPLE, manage, scratch
+from served import free_port, production_env
 
 
 def first_200(command: list[str], env: dict[str, str]) -> float:

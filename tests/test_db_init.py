@@ -134,9 +134,9 @@ def test_empty_password_is_refused():
 
 
 def test_unknown_extension_names_it():
-    with scratch() as space:
-        with pytest.raises(DbInitError, match="extension 'no_such_ext' is not available"):
-            initialize(ADMIN, AppDatabase(space.database, space.role, space.password, ("no_such_ext",)))
+    missing = pytest.raises(DbInitError, match="extension 'no_such_ext' is not available")
+    with scratch() as space, missing:
+        initialize(ADMIN, AppDatabase(space.database, space.role, space.password, ("no_such_ext",)))
 
 
 def test_unreachable_server_is_one_line_without_the_password():

@@ -58,6 +58,6 @@ def test_only_reads_are_allowed(media_root):
 
 
 def test_media_on_another_host_are_left_to_it(media_root):
-    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="https://cdn.example.com/m/"):
-        with pytest.raises(MiddlewareNotUsed):
-            MediaFilesMiddleware(passthrough)
+    elsewhere = override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="https://cdn.example.com/m/")
+    with elsewhere, pytest.raises(MiddlewareNotUsed):
+        MediaFilesMiddleware(passthrough)

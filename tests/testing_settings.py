@@ -10,4 +10,4 @@ os.environ.setdefault("DB_USER", "postgres")
 os.environ.setdefault("DB_NAME", f"example_{os.getpid()}")
 os.environ.setdefault("CLOUDRUN_LOG_FORMAT", "text")
 
-from mysite.settings import *  # noqa: E402,F401,F403
+from mysite.settings import *  # noqa: F403

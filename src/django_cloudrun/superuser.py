@@ -65,7 +65,7 @@ def ensure_superuser(
         return f"{username} not created: the database has its own ({', '.join(others)})"
 
     fields = dict(lookup)
-    if email and "email" != user_model.USERNAME_FIELD and hasattr(user_model, "email"):
+    if email and user_model.USERNAME_FIELD != "email" and hasattr(user_model, "email"):
         fields["email"] = email
     try:
         with transaction.atomic(using=database):

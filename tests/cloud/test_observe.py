@@ -84,7 +84,7 @@ def test_follow_prints_only_lines_newer_than_the_last(target, fakes):
     printed: list[str] = []
     rounds = iter([True, False])
     observe.follow_logs(
-        fakes.logs, SERVICE_FILTER, lambda l: printed.append(l.message),
+        fakes.logs, SERVICE_FILTER, lambda entry: printed.append(entry.message),
         since=line(1, "").timestamp, keep_going=lambda: next(rounds), sleep=lambda s: None,
     )  # fmt: skip
     assert printed == ["new"]
@@ -116,7 +116,7 @@ def test_run_streams_the_executions_lines_once_each_and_waits_for_its_end(target
     observe.run_command(
         target, fakes.run, fakes.logs, ["check"], on_line=printed.append, sleep=sleeps.append,
     )  # fmt: skip
-    assert [l.message for l in printed] == ["Superuser created.", "bye"]
+    assert [entry.message for entry in printed] == ["Superuser created.", "bye"]
     reads = [e for e in fakes.journal if e[0] == "logs.read"]
     assert reads[0][1] == f"{MIGRATE_FILTER} AND {key}"
     assert len(reads) == 3  # two polls while it runs, one after it settled

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import tarfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ JOB_URN = (
 )
 STACK_URN = "urn:pulumi:default::shop-django::pulumi:pulumi:Stack::shop-django-default"
 REVISIONS = "projects/p/locations/europe-west1/services/shop-django/revisions"
-WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def step(kind: str, op: str, urn: str, type_: str, **extra: object) -> EngineEvent:
@@ -131,7 +131,7 @@ def test_log_entries_read_as_time_severity_message():
     http = {"requestMethod": "GET", "requestUrl": "/health/", "status": 200}
     request = StructEntry(payload=None, timestamp=WHEN, severity="INFO", http_request=http)
     lines = [line_of(entry) for entry in (struct, text, request)]
-    assert [(l.severity, l.message) for l in lines] == [
+    assert [(each.severity, each.message) for each in lines] == [
         ("INFO", "Applying x... OK"), ("WARNING", "plain line"), ("INFO", "GET /health/ 200"),
     ]  # fmt: skip
     assert lines[0].timestamp == WHEN

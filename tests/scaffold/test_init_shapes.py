@@ -160,7 +160,7 @@ def test_ci_files_push_where_the_iac_expects(tmp_path: Path) -> None:
     assert set(build["substitutions"]) == set(trigger["substitutions"])
     defaults = build["substitutions"]["_IMAGE"]
     for name, value in {**trigger["substitutions"], "PROJECT_ID": "acme-prod-1"}.items():
-        defaults = defaults.replace("${%s}" % name, value)
+        defaults = defaults.replace(f"${{{name}}}", value)
     assert defaults == trigger["substitutions"]["_IMAGE"]
     flow = yaml.safe_load((root / ".github/workflows/deploy.yml").read_text())
     assert flow["env"]["IMAGE"] == trigger["substitutions"]["_IMAGE"] + ":${{ github.sha }}"

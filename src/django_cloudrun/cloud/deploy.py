@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from ..config import ConfigError
-from ..config import names
+from ..config import ConfigError, names
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
@@ -33,7 +32,7 @@ from .events import (
 from .failures import explain
 from .interfaces import Engine, EngineFailed, StateStore
 from .preflight import require
-from .stack import Program, CloudTarget
+from .stack import CloudTarget, Program
 
 __all__ = [
     "Confirm",
@@ -183,7 +182,7 @@ def deploy(
     # db-init and migrate run on every deployment, the seed's contract: a release unique to
     # this deployment gives the jobs a new execution token even when the image and the
     # configuration are those of an earlier one (a rollback, or a retry after a failure).
-    release = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+    release = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     program = Program(target.config, image, release=release)
     outputs = update(clients.engine, target, program, on_event)
     url = str(outputs.get("url", ""))

@@ -19,7 +19,7 @@ from .errors import CloudError, PrerequisiteError, is_permission_error, missing_
 from .events import BUCKET_TYPE, INSTANCE_TYPE, OnEvent, Step, ignore, name_of, short_type
 from .interfaces import EngineFailed, StackResource
 from .preflight import require
-from .stack import Program, CloudTarget
+from .stack import CloudTarget, Program
 
 __all__ = ["DataHolder", "data_holders", "destroy"]
 

@@ -124,7 +124,7 @@ def target_for(
             [
                 'project_id: required to reach Google Cloud; set project_id = "your-project-id" '
                 "in cloudrun.toml (`gcloud projects list` shows yours)"
-            ]  # fmt: skip
+            ]
         )
     project = config.project_id
     stack = StackSettings(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -63,7 +63,7 @@ def logs(
     for line in recent:
         _print(line)
     if follow:
-        since = recent[-1].timestamp if recent else datetime.now(timezone.utc)
+        since = recent[-1].timestamp if recent else datetime.now(UTC)
         wanted = (
             observe.job_filter(observe.resolve_job(target, job))
             if job

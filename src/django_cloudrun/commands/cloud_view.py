@@ -17,7 +17,13 @@ from rich.text import Text
 
 from ..cloud.deploy import Deployment
 from ..cloud.events import (
-    INSTANCE_TYPE, JOB_TYPE, SERVICE_TYPE, Event, ResourceChange, Step, short_type,
+    INSTANCE_TYPE,
+    JOB_TYPE,
+    SERVICE_TYPE,
+    Event,
+    ResourceChange,
+    Step,
+    short_type,
 )  # fmt: skip
 from ..cloud.observe import Status
 

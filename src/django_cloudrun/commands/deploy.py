@@ -10,7 +10,11 @@ from ..cloud import deploy as cloud_deploy
 from ..cloud.clients import clients_for
 from ..config import DEFAULT_PATH
 from .cloud_common import (
-    BackendOption, SecretsProviderOption, YesOption, confirmer, load_target,
+    BackendOption,
+    SecretsProviderOption,
+    YesOption,
+    confirmer,
+    load_target,
 )  # fmt: skip
 from .cloud_view import DeployView, deployment_summary
 from .common import ConfigOption, EnvOption, console

@@ -14,8 +14,19 @@ from .. import contract
 from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from ..config.names import job_name
 from ..local import (
-    Layout, LocalError, Options, Probes, Supervisor, cron_job_named, detach, ensure_secrets,
-    layout_for, lock_holder, read_state, run_once, stop_running,
+    Layout,
+    LocalError,
+    Options,
+    Probes,
+    Supervisor,
+    cron_job_named,
+    detach,
+    ensure_secrets,
+    layout_for,
+    lock_holder,
+    read_state,
+    run_once,
+    stop_running,
 )  # fmt: skip
 from ..local.logfiles import follow, log_paths
 from . import cloud_ops

@@ -19,9 +19,9 @@ from .rules import (
     ManageCommand,
     PgIdentifier,
     Regex,
+    ResourceName,
     SecretsProvider,
     StateBackend,
-    ResourceName,
     duplicates,
 )
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CloudRunConfig
-from ..errors import INTERRUPTED_EXIT
 from ..config.topology import JOBS, Job
 from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, STORAGE_EMULATOR_HOST
+from ..errors import INTERRUPTED_EXIT
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import open_database
 from .environment import LocalTarget, target_for

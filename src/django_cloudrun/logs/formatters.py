@@ -10,7 +10,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import contract
@@ -68,7 +68,7 @@ class CloudLoggingFormatter(logging.Formatter):
         entry.update(
             severity=_severity(record.levelno),
             message=_message_with_traceback(record),
-            time=datetime.fromtimestamp(record.created, timezone.utc)
+            time=datetime.fromtimestamp(record.created, UTC)
             .isoformat(timespec="microseconds")
             .replace("+00:00", "Z"),
             logger=record.name,

@@ -15,9 +15,9 @@ from pathlib import Path
 from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from .ci import cloudbuild, workflow
 from .cloudrun_toml import render_config
-from .errors import ScaffoldError
 from .depfiles import add_dependency, new_requirements, requirement
 from .dockerfile import DOCKERIGNORE, dockerfile
+from .errors import ScaffoldError
 from .project import Project
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
 

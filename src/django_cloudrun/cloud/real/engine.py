@@ -59,9 +59,13 @@ class EventTranslator:
                 change = ResourceChange(meta.urn, meta.type, op, state)  # type: ignore[arg-type]
                 self.on_event(change)
         diagnostic = event.diagnostic_event
-        if diagnostic is not None and diagnostic.severity == "error" and diagnostic.urn:
-            if not _quiet(resource_type(diagnostic.urn)):
-                self.errors.setdefault(diagnostic.urn, []).append(diagnostic.message)
+        if (
+            diagnostic is not None
+            and diagnostic.severity == "error"
+            and diagnostic.urn
+            and not _quiet(resource_type(diagnostic.urn))
+        ):
+            self.errors.setdefault(diagnostic.urn, []).append(diagnostic.message)
 
     @property
     def failures(self) -> list[ResourceFailure]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..interfaces import LogLine
@@ -27,7 +27,7 @@ def line_of(entry: Any) -> LogLine:
         )
     else:
         message = "" if payload is None else str(payload)
-    moment = entry.timestamp or datetime.now(timezone.utc)
+    moment = entry.timestamp or datetime.now(UTC)
     return LogLine(timestamp=moment, severity=entry.severity or "DEFAULT", message=message)
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from ... import contract
-from ...dbinit import AdminCredentials, DbInitError, AppDatabase, initialize, parse_extensions
+from ...dbinit import AdminCredentials, AppDatabase, DbInitError, initialize, parse_extensions
 
 
 class Command(BaseCommand):
