@@ -27,9 +27,13 @@ def site_packages_size(requirements: list[str]) -> tuple[int, list[str]]:
         site = next(Path(directory).glob("lib/python*/site-packages"))
         installed = subprocess.run(
             [python, "-m", "pip", "list", "--format=freeze", "--exclude", "pip"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
-        size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file() and f.parts[-2:][0] != "pip")
+        size = sum(
+            f.stat().st_size for f in site.rglob("*") if f.is_file() and f.parts[-2:][0] != "pip"
+        )
         pip_size = sum(f.stat().st_size for f in (site / "pip").rglob("*") if f.is_file())
         return size - pip_size, installed
 
@@ -42,8 +46,14 @@ def main() -> None:
     print(f"runtime-only install: {runtime / mib:.1f} MiB, {len(packages)} packages")
     print(f"{django} alone (baseline): {baseline / mib:.1f} MiB")
     print(f"added by django-cloudrun's runtime: {(runtime - baseline) / mib:.1f} MiB")
-    print("forbidden deploy-time packages present:",
-          [p for p in packages if p.split("==")[0].lower() in {"pulumi", "typer", "rich", "pydantic"}])
+    print(
+        "forbidden deploy-time packages present:",
+        [
+            p
+            for p in packages
+            if p.split("==")[0].lower() in {"pulumi", "typer", "rich", "pydantic"}
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ def main() -> None:
     runs = args.runs
     empty = tempfile.mkdtemp(prefix="dcr-empty-")
     shared = tempfile.mkdtemp(prefix="dcr-shared-")  # plays /var/lib/django-cloudrun
-    prefix = ["unshare", "--mount", "--", "sh", "-c", HIDE, empty] if args.hide_system_postgres else []
+    prefix = (
+        ["unshare", "--mount", "--", "sh", "-c", HIDE, empty] if args.hide_system_postgres else []
+    )
     if args.fetch:
         Path(SHARED_BASE).mkdir(mode=0o711, parents=True, exist_ok=True)  # the mount point
         share = f'mount --bind "$1" {SHARED_BASE} && shift && {HIDE}'

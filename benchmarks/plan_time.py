@@ -35,7 +35,9 @@ def main() -> None:
     validate_times = [timed(["validate", "--json"])[0] for _ in range(runs)]
     resources = len(json.loads(plan_out[-1])["resources"])
     print(f"plan --json on example/: {resources} resources ({runs} runs)")
-    print(f"  plan --json       median {statistics.median(plan_times):.3f} s  max {max(plan_times):.3f} s")
+    print(
+        f"  plan --json       median {statistics.median(plan_times):.3f} s  max {max(plan_times):.3f} s"
+    )
     print(f"  validate (base)   median {statistics.median(validate_times):.3f} s")
 
 

@@ -58,7 +58,12 @@ def main() -> None:
     contenders = {
         "cloudrun_serve": [sys.executable, str(EXAMPLE / "manage.py"), "cloudrun_serve"],
         "gunicorn (baseline)": [
-            sys.executable, "-m", "gunicorn", "mysite.wsgi:application", "--bind", "127.0.0.1:{port}",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mysite.wsgi:application",
+            "--bind",
+            "127.0.0.1:{port}",
         ],
     }
     with scratch() as space:

@@ -110,9 +110,7 @@ class Server:
 
 def start_server(env: Mapping[str, str]) -> Server:
     port = free_port()
-    log_file = tempfile.NamedTemporaryFile(
-        prefix="cloudrun-serve-", suffix=".log", delete=False
-    )
+    log_file = tempfile.NamedTemporaryFile(prefix="cloudrun-serve-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, str(EXAMPLE / "manage.py"), "cloudrun_serve"],
         env={**env, "PORT": str(port)},

@@ -140,8 +140,7 @@ def test_missing_config_exits_2_naming_the_path(tmp_path: Path) -> None:
     result = run("validate", "--config", "deploy/cloudrun.toml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "deploy/cloudrun.toml: no such file; create it with `django-cloudrun init` or pass "
-        "--config"
+        "deploy/cloudrun.toml: no such file; create it with `django-cloudrun init` or pass --config"
     ]
 
 
@@ -217,4 +216,3 @@ def test_help_shows_bracketed_words_as_written_and_no_value_on_flags(
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
     if command == "run":
         assert "[[cron]]" in result.stdout
-

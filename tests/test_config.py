@@ -172,8 +172,7 @@ BAD_CONFIGS = [
     ('[static]\nmode = "cdn"', "static.mode: must be one of whitenoise, gcs-cdn, got 'cdn'"),
     (
         '[environment_variables]\nSECRET_KEY = "x"',
-        "environment_variables.SECRET_KEY: reserved: django-cloudrun sets it "
-        "(Django's SECRET_KEY)",
+        "environment_variables.SECRET_KEY: reserved: django-cloudrun sets it (Django's SECRET_KEY)",
     ),
     (
         '[environment_variables]\nPORT = "8000"',
@@ -233,7 +232,7 @@ BAD_CONFIGS = [
     (
         '[[cron]]\nname = "x"\nschedule = "0 0 * * *"\ncommand = "send_digest --subject \'Hi"',
         "cron[0].command: is not a valid command line (no closing quotation), "
-        "got \"send_digest --subject 'Hi\"",
+        'got "send_digest --subject \'Hi"',
     ),
     (
         '[[cron]]\nname = "Nightly Job"\nschedule = "0 0 * * *"\ncommand = "clearsessions"',

@@ -13,7 +13,9 @@ ADMIN = AdminCredentials(host=SOCKET_DIR, port="", user="postgres", password="")
 
 def roles_named(role: str) -> int:
     with admin_connection() as conn:
-        return conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone()[0]
+        return conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone()[
+            0
+        ]
 
 
 def databases_named(database: str) -> tuple[int, str | None]:
@@ -32,7 +34,9 @@ def extensions_in(database: str) -> set[str]:
 
 def stored_password(role: str) -> str:
     with admin_connection() as conn:
-        return conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)).fetchone()[0]
+        return conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)
+        ).fetchone()[0]
 
 
 @pytest.mark.slow
@@ -124,7 +128,9 @@ def test_hostile_role_name_fails_the_command_with_one_clear_line():
         env = space.env(DB_USER='x"; DROP DATABASE y; --')
         result = manage(["cloudrun_db_init"], env)
         assert result.returncode == 1
-        assert "db-init: role: 'x\"; DROP DATABASE y; --' is not a valid identifier" in result.stderr
+        assert (
+            "db-init: role: 'x\"; DROP DATABASE y; --' is not a valid identifier" in result.stderr
+        )
         assert "Traceback" not in result.stderr
 
 
@@ -149,7 +155,6 @@ def test_unreachable_server_is_one_line_without_the_password():
     assert "admin-secret-value" not in message and "pw-value-123" not in message
 
 
-
 def test_a_cloud_sql_like_admin_without_superuser_sets_everything_up():
     """Cloud SQL's postgres user has CREATEROLE and CREATEDB but is not a superuser."""
     admin_role = unique_name("admin")
@@ -159,7 +164,9 @@ def test_a_cloud_sql_like_admin_without_superuser_sets_everything_up():
         with scratch() as space:
             admin = AdminCredentials(SOCKET_DIR, "", admin_role, "")
             for _ in range(2):
-                initialize(admin, AppDatabase(space.database, space.role, space.password, EXTENSIONS))
+                initialize(
+                    admin, AppDatabase(space.database, space.role, space.password, EXTENSIONS)
+                )
             assert databases_named(space.database) == (1, space.role)
             assert set(EXTENSIONS) <= extensions_in(space.database)
     finally:

@@ -246,8 +246,14 @@ def test_entry_has_severity_message_time_logger_and_source(
 
 @pytest.mark.parametrize(
     ("level", "severity"),
-    [(logging.DEBUG, "DEBUG"), (logging.INFO, "INFO"), (logging.ERROR, "ERROR"),
-     (logging.CRITICAL, "CRITICAL"), (25, "INFO"), (5, "DEFAULT")],
+    [
+        (logging.DEBUG, "DEBUG"),
+        (logging.INFO, "INFO"),
+        (logging.ERROR, "ERROR"),
+        (logging.CRITICAL, "CRITICAL"),
+        (25, "INFO"),
+        (5, "DEFAULT"),
+    ],
 )
 def test_severity_follows_the_level(
     capture: Capture, logger: logging.Logger, level: int, severity: str
@@ -480,7 +486,11 @@ def test_a_real_process_writes_json_lines_to_stderr(secrets_env: None) -> None:
     }
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT.replace("DB_PASSWORD_VALUE", DB_PASSWORD)],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout == ""
     started, access, failed = [json.loads(line) for line in result.stderr.splitlines()]

@@ -58,6 +58,8 @@ def test_only_reads_are_allowed(media_root):
 
 
 def test_media_on_another_host_are_left_to_it(media_root):
-    elsewhere = override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="https://cdn.example.com/m/")
+    elsewhere = override_settings(
+        MEDIA_ROOT=str(media_root), MEDIA_URL="https://cdn.example.com/m/"
+    )
     with elsewhere, pytest.raises(MiddlewareNotUsed):
         MediaFilesMiddleware(passthrough)

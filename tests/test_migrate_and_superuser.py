@@ -176,7 +176,7 @@ def test_fixture_admin_loads_after_a_deploy_superuser_of_another_name(tmp_path):
         assert manage(["cloudrun_superuser"], env).returncode == 0
         loaded = manage(["loaddata", write_fixture(tmp_path)], env)
         assert loaded.returncode == 0, loaded.stderr
-        assert ("admin" in [name for _, name in superusers(space.database)])
+        assert "admin" in [name for _, name in superusers(space.database)]
 
 
 def test_deploy_superuser_is_not_added_beside_the_fixtures_admin(tmp_path):

@@ -33,7 +33,7 @@ def test_runtime_modules_are_found():
 def test_importing_every_runtime_module_loads_no_deploy_time_library():
     script = f"""
 import importlib, json, os, sys
-sys.path[:0] = [{str(EXAMPLE)!r}, {str(REPO / 'tests')!r}]
+sys.path[:0] = [{str(EXAMPLE)!r}, {str(REPO / "tests")!r}]
 os.environ["DJANGO_SETTINGS_MODULE"] = "testing_settings"
 import django
 django.setup()

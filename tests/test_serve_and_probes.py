@@ -93,7 +93,13 @@ def test_every_log_line_is_json_and_no_secret_appears(migrated):
     running = start_server(prod)
     try:
         running.wait_until("/health/", 200)
-        running.get("/does-not-exist/", headers={"X-Forwarded-Proto": "https", "Host": "demo-django-123456.us-central1.run.app"})
+        running.get(
+            "/does-not-exist/",
+            headers={
+                "X-Forwarded-Proto": "https",
+                "Host": "demo-django-123456.us-central1.run.app",
+            },
+        )
         running.stop()
         log = running.log()
     finally:
@@ -126,7 +132,13 @@ def test_the_server_writes_nothing_outside_the_temporary_directory(migrated, tmp
     running = start_server(production_env(env, HOME=str(home), PYTHONDONTWRITEBYTECODE="1"))
     try:
         running.wait_until("/health/", 200)
-        running.get("/", headers={"X-Forwarded-Proto": "https", "Host": "demo-django-123456.us-central1.run.app"})
+        running.get(
+            "/",
+            headers={
+                "X-Forwarded-Proto": "https",
+                "Host": "demo-django-123456.us-central1.run.app",
+            },
+        )
         running.stop()
     finally:
         cleanup(running)

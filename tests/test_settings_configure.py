@@ -210,7 +210,9 @@ def test_app_is_added_once():
 def test_local_without_db_host_or_databases_names_db_host():
     namespace = {k: v for k, v in STARTPROJECT.items() if k != "DATABASES"}
     namespace["MIDDLEWARE"] = list(namespace["MIDDLEWARE"])
-    with pytest.raises(ImproperlyConfigured, match="^DB_HOST is not set and settings.py defines no DATABASES"):
+    with pytest.raises(
+        ImproperlyConfigured, match="^DB_HOST is not set and settings.py defines no DATABASES"
+    ):
         configure(namespace, environ={})
 
 
@@ -278,7 +280,11 @@ def _connects_to(database: dict) -> tuple:
 @pytest.mark.parametrize("parse", [_environ_parse, _dj_database_url_parse])
 @pytest.mark.parametrize(
     ("host", "port"),
-    [("/cloudsql/proj:us-central1:demo", ""), ("/srv/app/.cloudrun/run", "5433"), ("127.0.0.1", "5432")],
+    [
+        ("/cloudsql/proj:us-central1:demo", ""),
+        ("/srv/app/.cloudrun/run", "5433"),
+        ("127.0.0.1", "5432"),
+    ],
 )
 def test_database_url_parses_to_the_database_of_the_db_variables(parse, host, port):
     env = {**PRODUCTION_ENV, "DB_HOST": host, "DB_PORT": port, "DB_PASSWORD": "p-_w/:@%?x"}

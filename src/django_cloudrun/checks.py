@@ -98,9 +98,7 @@ def check_health_middleware(app_configs: Any, **kwargs: Any) -> list[Warning]:
 @register(Tags.security)
 def check_media_acl(app_configs: Any, **kwargs: Any) -> list[Warning]:
     default = settings.STORAGES.get("default", {})
-    acl = default.get("OPTIONS", {}).get("default_acl") or getattr(
-        settings, "GS_DEFAULT_ACL", None
-    )
+    acl = default.get("OPTIONS", {}).get("default_acl") or getattr(settings, "GS_DEFAULT_ACL", None)
     return [W004] if acl == "publicRead" else []
 
 
@@ -134,7 +132,9 @@ def check_database_is_the_contracts(app_configs: Any, **kwargs: Any) -> list[War
         return []  # no database provided: the project's is the only one
     expected = {
         "HOST": env[contract.DB_HOST.name],
-        "PORT": "" if env.get(contract.DB_PORT.name) == "5432" else env.get(contract.DB_PORT.name, ""),
+        "PORT": ""
+        if env.get(contract.DB_PORT.name) == "5432"
+        else env.get(contract.DB_PORT.name, ""),
         "NAME": env.get(contract.DB_NAME.name, ""),
         "USER": env.get(contract.DB_USER.name, ""),
     }

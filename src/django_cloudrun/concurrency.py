@@ -19,7 +19,6 @@ from . import contract
 __all__ = ["cpu_count", "web_workers", "threads_per_worker", "pool_size_per_process"]
 
 
-
 def cpu_count() -> int:
     """CPUs this process may run on (the container's limit, not the host's)."""
     try:

@@ -120,9 +120,7 @@ class EnvVar:
         return environ.get(self.name) or self.default
 
 
-DB_ENGINE = EnvVar(
-    "DB_ENGINE", "Django database backend.", default="django.db.backends.postgresql"
-)
+DB_ENGINE = EnvVar("DB_ENGINE", "Django database backend.", default="django.db.backends.postgresql")
 DB_HOST = EnvVar(
     "DB_HOST",
     "Socket directory such as /cloudsql/PROJECT:REGION:INSTANCE, or a host name.",
@@ -228,13 +226,12 @@ PORT = EnvVar(
     "PORT", "Port the server listens on.", scope=Scope.PLATFORM, default=str(DEFAULT_PORT)
 )
 K_SERVICE = EnvVar(
-    "K_SERVICE", "Cloud Run service name; when set, settings are production settings.",
+    "K_SERVICE",
+    "Cloud Run service name; when set, settings are production settings.",
     scope=Scope.PLATFORM,
 )
 K_REVISION = EnvVar("K_REVISION", "Cloud Run revision name.", scope=Scope.PLATFORM)
-K_CONFIGURATION = EnvVar(
-    "K_CONFIGURATION", "Cloud Run configuration name.", scope=Scope.PLATFORM
-)
+K_CONFIGURATION = EnvVar("K_CONFIGURATION", "Cloud Run configuration name.", scope=Scope.PLATFORM)
 CLOUD_RUN_JOB = EnvVar(
     "CLOUD_RUN_JOB",
     "Cloud Run job name, set in job executions (db-init, migrate); when set, settings are "

@@ -90,7 +90,9 @@ def _exists(conn: psycopg.Connection, query: str, name: str) -> bool:
     return conn.execute(query, (name,)).fetchone() is not None
 
 
-def _ensure_role(conn: psycopg.Connection, target: AppDatabase, report: Callable[[str], None]) -> None:
+def _ensure_role(
+    conn: psycopg.Connection, target: AppDatabase, report: Callable[[str], None]
+) -> None:
     verifier = conn.pgconn.encrypt_password(
         target.password.encode(), target.role.encode(), b"scram-sha-256"
     ).decode()
@@ -99,14 +101,16 @@ def _ensure_role(conn: psycopg.Connection, target: AppDatabase, report: Callable
         # A role made elsewhere (the Cloud SQL API makes every user a cloudsqlsuperuser)
         # is brought down to what the application needs.
         conn.execute(
-            sql.SQL(
-                "ALTER ROLE {} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {}"
-            ).format(role, sql.Literal(verifier))
+            sql.SQL("ALTER ROLE {} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+                role, sql.Literal(verifier)
+            )
         )
         _revoke_memberships(conn, target.role)
         report(f"role {target.role} exists; password set")
     else:
-        conn.execute(sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(verifier))
+        )
         report(f"role {target.role} created")
     is_superuser = conn.execute(
         "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"

@@ -34,7 +34,7 @@ class MediaFilesMiddleware:
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        response = serve(request, request.path_info[len(self.prefix):], document_root=self.root)
+        response = serve(request, request.path_info[len(self.prefix) :], document_root=self.root)
         response["Content-Security-Policy"] = "sandbox"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -63,7 +63,9 @@ def rewrite(text: str) -> str:
         head, _, rest = text.partition(section.start)
         marker_rest, _, _ = rest.partition("\n")
         _, _, tail = rest.partition(section.end)
-        text = f"{head}{section.start}{marker_rest}\n{section.render().strip()}\n{section.end}{tail}"
+        text = (
+            f"{head}{section.start}{marker_rest}\n{section.render().strip()}\n{section.end}{tail}"
+        )
     return text
 
 

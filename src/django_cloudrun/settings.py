@@ -110,9 +110,7 @@ def _tracing(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> Non
         namespace.setdefault(contract.CLOUDRUN_TRACE_SAMPLE_RATIO.name, ratio)
 
 
-def _secret_key(
-    namespace: Mapping[str, Any], env: Mapping[str, str], production: bool
-) -> str:
+def _secret_key(namespace: Mapping[str, Any], env: Mapping[str, str], production: bool) -> str:
     from_env = env.get(contract.SECRET_KEY.name, "")
     if from_env:
         return from_env
@@ -145,9 +143,7 @@ def service_urls(env: Mapping[str, str]) -> list[str]:
     return urls
 
 
-def _hosts(
-    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
-) -> None:
+def _hosts(namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool) -> None:
     urls = service_urls(env)
     domains = _csv(env, contract.CLOUDRUN_CUSTOM_DOMAINS)
     hosts = [str(urlsplit(url).hostname) for url in urls] + domains
@@ -223,9 +219,7 @@ def _databases(
 def _media_mode(env: Mapping[str, str]) -> str:
     mode = contract.MEDIA_MODE.get(env)
     if mode not in ("fuse", "api"):
-        raise ImproperlyConfigured(
-            f"{contract.MEDIA_MODE.name} must be fuse or api, got {mode!r}"
-        )
+        raise ImproperlyConfigured(f"{contract.MEDIA_MODE.name} must be fuse or api, got {mode!r}")
     return mode
 
 
@@ -297,12 +291,17 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
     middleware = [
         name
         for name in namespace.get("MIDDLEWARE", [])
-        if name not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
+        if name
+        not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
     ]
     # Probes answer first: before host validation, sessions and the database.
-    after_security = middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
+    after_security = (
+        middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
+    )
     # Locally, before any collectstatic, runserver serves static files itself.
-    served = [WHITENOISE_MIDDLEWARE] if production or Path(namespace["STATIC_ROOT"]).is_dir() else []
+    served = (
+        [WHITENOISE_MIDDLEWARE] if production or Path(namespace["STATIC_ROOT"]).is_dir() else []
+    )
     if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
     middleware[after_security:after_security] = served

@@ -18,6 +18,7 @@ from . import contract
 
 __all__ = ["EmulatorStorage"]
 
+
 class EmulatorStorage(GoogleCloudStorage):  # type: ignore[misc]  # untyped library
     _signer: Any = None
 

@@ -150,7 +150,9 @@ def test_a_refused_resource_is_summarised_on_one_line(target):
         "error: 1 error occurred:\n\t* googleapi: Error 409: The requested bucket name is not "
         "available.\n\tDetails: conflict"
     )
-    failed = EngineFailed("update failed", [ResourceFailure(bucket, "gcp:storage/bucket:Bucket", message)])
+    failed = EngineFailed(
+        "update failed", [ResourceFailure(bucket, "gcp:storage/bucket:Bucket", message)]
+    )
     error = explain(failed, target.config, PROJECT, service_updated=False)
     assert error.message == (
         f"storage.Bucket {SERVICE}-media was refused: googleapi: Error 409: The requested "
@@ -351,7 +353,10 @@ def test_cloudrun_toml_chooses_the_state_backend_and_secrets_provider(project_di
     with (project_dir / "cloudrun.toml").open("a") as file:
         file.write(f'[state]\nbackend = "file://~/.pulumi-state"\nsecrets_provider = "{kms}"\n')
     target = make_target(project_dir)
-    assert (target.stack.backend_url, target.stack.secrets_provider) == ("file://~/.pulumi-state", kms)
+    assert (target.stack.backend_url, target.stack.secrets_provider) == (
+        "file://~/.pulumi-state",
+        kms,
+    )
     run_deploy(target, fakes, environ={})  # no passphrase needed, no bucket created
     assert "state.create_bucket" not in fakes.calls()
 
@@ -360,7 +365,10 @@ def test_command_line_options_override_the_state_table(project_dir: Path):
     with (project_dir / "cloudrun.toml").open("a") as file:
         file.write('[state]\nbackend = "file://~/.pulumi-state"\n')
     target = make_target(project_dir, backend="gs://elsewhere", secrets_provider="passphrase")
-    assert (target.stack.backend_url, target.stack.secrets_provider) == ("gs://elsewhere", "passphrase")
+    assert (target.stack.backend_url, target.stack.secrets_provider) == (
+        "gs://elsewhere",
+        "passphrase",
+    )
 
 
 def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, fakes):

@@ -153,7 +153,9 @@ def test_run_before_any_deploy_says_to_deploy(target, fakes):
 @pytest.mark.parametrize("name", ["cron-nightly", f"{SERVICE}-cron-nightly"])
 def test_logs_of_a_cron_job_by_short_or_cloud_run_name(project_dir, fakes, name):
     with open(project_dir / "cloudrun.toml", "a") as toml:
-        toml.write('[[cron]]\nname = "nightly"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n')
+        toml.write(
+            '[[cron]]\nname = "nightly"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n'
+        )
     target = make_target(project_dir)
     observe.read_logs(target, fakes.logs, job=name, limit=5)
     wanted = observe.job_filter(f"{SERVICE}-cron-nightly")

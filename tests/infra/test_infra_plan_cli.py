@@ -108,9 +108,7 @@ def test_env_staging_is_private_and_has_no_all_users_member():
         "example-stg-catalog"
     ]
     assert not [
-        row
-        for row in data["iam"]
-        if row["role"] == "roles/run.invoker" and row["on"] == "service"
+        row for row in data["iam"] if row["role"] == "roles/run.invoker" and row["on"] == "service"
     ]
 
 

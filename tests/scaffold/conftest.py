@@ -25,13 +25,28 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    shutil.copytree(REPO / "src" / "django_cloudrun", source / "src" / "django_cloudrun",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "src" / "django_cloudrun",
+        source / "src" / "django_cloudrun",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     wheels = tmp_path_factory.mktemp("wheelhouse")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
-         str(source)],
-        capture_output=True, text=True, timeout=300, env=clean_env(),
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(),
     )
     assert result.returncode == 0, result.stderr
     return wheels

@@ -22,8 +22,15 @@ DJANGO_ADMIN = BIN / "django-admin"
 REPO = Path(__file__).resolve().parents[2]
 HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
 # Variables that would leak this machine's choices into init or the builds.
-_SCRUBBED = ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "DJANGO_SETTINGS_MODULE",
-             "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DJANGO_CLOUDRUN_CONFIG")
+_SCRUBBED = (
+    "GOOGLE_CLOUD_PROJECT",
+    "CLOUDSDK_CORE_PROJECT",
+    "DJANGO_SETTINGS_MODULE",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "DJANGO_CLOUDRUN_CONFIG",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -33,7 +40,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=300, env=clean_env(**extra),
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(**extra),
         stdin=subprocess.DEVNULL,
     )
 
@@ -44,8 +56,19 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def git(root: Path, *args: str) -> str:
-    result = run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
-                  "-c", "commit.gpgsign=false", *args], root)
+    result = run(
+        [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        root,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -164,8 +187,9 @@ def instructions(dockerfile: str) -> list[tuple[str, str, str]]:
 HOST_CHANGING = ("groupadd", "useradd", "chown")
 
 
-def run_stage(dockerfile: str, stage: str, *, source: Path, image_python: Path, work: Path,
-              **env: str) -> dict[str, str]:
+def run_stage(
+    dockerfile: str, stage: str, *, source: Path, image_python: Path, work: Path, **env: str
+) -> dict[str, str]:
     """Run one stage's ENV, WORKDIR, COPY and RUN instructions on this machine.
 
     `image_python` is a virtual environment standing for the image's own Python (/usr/local);
@@ -199,15 +223,25 @@ def run_stage(dockerfile: str, stage: str, *, source: Path, image_python: Path, 
                 target = cwd / destination / Path(name).name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if (source / name).is_dir():
-                    shutil.copytree(source / name, target, dirs_exist_ok=True,
-                                    ignore=shutil.ignore_patterns(".git", ".venv"))
+                    shutil.copytree(
+                        source / name,
+                        target,
+                        dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".git", ".venv"),
+                    )
                 else:
                     shutil.copy2(source / name, target)
         elif keyword == "RUN":
             parts = [p for p in args.split(" && ") if p.split()[0] not in HOST_CHANGING]
             if not parts:
                 continue
-            result = subprocess.run(["sh", "-c", " && ".join(parts)], cwd=cwd, env=environ,
-                                    capture_output=True, text=True, timeout=600)
+            result = subprocess.run(
+                ["sh", "-c", " && ".join(parts)],
+                cwd=cwd,
+                env=environ,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert result.returncode == 0, f"RUN {args}\n{result.stdout}\n{result.stderr}"
     return environ

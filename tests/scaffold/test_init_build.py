@@ -43,8 +43,9 @@ def build(project: Path, work: Path, base: Path, **env: str) -> Path:
     assert re.search(rf"^FROM python:{HERE}-slim AS build$", dockerfile, re.M)
     run_stage(dockerfile, "build", source=project, image_python=base, work=work, **env)
     venv = work / "venv"
-    imported = run([str(venv / "bin/python"), "-c", "import django, django_cloudrun, gunicorn"],
-                   work)
+    imported = run(
+        [str(venv / "bin/python"), "-c", "import django, django_cloudrun, gunicorn"], work
+    )
     assert imported.returncode == 0, imported.stderr
     # Only what the build stage copied was there: the install needed nothing else.
     copied = {p.name for p in (work / "app").iterdir()}
@@ -114,8 +115,12 @@ def test_pipenv_project_installs_from_its_lock(tmp_path: Path, wheelhouse: Path)
     result = cli("init", "--yes", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "pipenv lock" in result.stdout
-    locked = run([str(base / "bin/pipenv"), "lock"], project, PIP_FIND_LINKS=str(wheelhouse),
-                 PIPENV_VENV_IN_PROJECT="1")  # its scratch environment stays in tmp_path
+    locked = run(
+        [str(base / "bin/pipenv"), "lock"],
+        project,
+        PIP_FIND_LINKS=str(wheelhouse),
+        PIPENV_VENV_IN_PROJECT="1",
+    )  # its scratch environment stays in tmp_path
     assert locked.returncode == 0, locked.stderr
     build(project, tmp_path / "image", base, PIP_FIND_LINKS=str(wheelhouse))
 

@@ -82,22 +82,38 @@ def test_settings_that_do_not_parse_are_refused(tmp_path: Path):
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("requirements", "Django==5.2\r\ngunicorn",
-         "Django==5.2\r\ngunicorn\r\ndjango-cloudrun>=0.1.0\r\n"),
+        (
+            "requirements",
+            "Django==5.2\r\ngunicorn",
+            "Django==5.2\r\ngunicorn\r\ndjango-cloudrun>=0.1.0\r\n",
+        ),
         ("requirements", "django_cloudrun[deploy]==0.1\n", None),
-        ("uv", '[project]\nname = "x"\ndependencies = []\n',
-         '[project]\nname = "x"\ndependencies = ["django-cloudrun>=0.1.0"]\n'),
-        ("uv", '[project]\nname = "x"\n\n[tool.uv]\n',
-         '[project]\nname = "x"\ndependencies = ["django-cloudrun>=0.1.0"]\n\n[tool.uv]\n'),
-        ("poetry", '[tool.poetry.dependencies]\npython = "^3.12"  # floor\n\n[build-system]\n',
-         '[tool.poetry.dependencies]\npython = "^3.12"  # floor\n'
-         'django-cloudrun = ">=0.1.0"\n\n[build-system]\n'),
+        (
+            "uv",
+            '[project]\nname = "x"\ndependencies = []\n',
+            '[project]\nname = "x"\ndependencies = ["django-cloudrun>=0.1.0"]\n',
+        ),
+        (
+            "uv",
+            '[project]\nname = "x"\n\n[tool.uv]\n',
+            '[project]\nname = "x"\ndependencies = ["django-cloudrun>=0.1.0"]\n\n[tool.uv]\n',
+        ),
+        (
+            "poetry",
+            '[tool.poetry.dependencies]\npython = "^3.12"  # floor\n\n[build-system]\n',
+            '[tool.poetry.dependencies]\npython = "^3.12"  # floor\n'
+            'django-cloudrun = ">=0.1.0"\n\n[build-system]\n',
+        ),
         ("pipenv", '[packages]\nDjango-CloudRun = "*"\n', None),
     ],
 )
 def test_dependency_edits(name: str, text: str, expected: str | None, tmp_path: Path):
-    files = {"requirements": "requirements.txt", "uv": "uv.lock", "poetry": "poetry.lock",
-             "pipenv": "Pipfile.lock"}
+    files = {
+        "requirements": "requirements.txt",
+        "uv": "uv.lock",
+        "poetry": "poetry.lock",
+        "pipenv": "Pipfile.lock",
+    }
     (tmp_path / files[name]).write_text("")
     if name == "pipenv":
         (tmp_path / "Pipfile").write_text(text)
@@ -110,8 +126,7 @@ def test_arrays_with_multiline_strings_are_scanned_right(tmp_path: Path):
     (tmp_path / "uv.lock").write_text("")
     text = '[project]\nname = "x"\ndependencies = [\n  """a]\n#b""",\n]\n'
     assert add_dependency(detect_manager(tmp_path), text) == (
-        '[project]\nname = "x"\ndependencies = [\n  """a]\n#b""",\n'
-        '  "django-cloudrun>=0.1.0",\n]\n'
+        '[project]\nname = "x"\ndependencies = [\n  """a]\n#b""",\n  "django-cloudrun>=0.1.0",\n]\n'
     )
 
 
@@ -128,10 +143,14 @@ def test_a_dependency_edit_that_would_change_more_is_refused(tmp_path: Path):
     [
         ({".python-version": "3.13.1\n"}, ("3.13", ".python-version")),
         ({"runtime.txt": "python-3.12.7\n"}, ("3.12", "runtime.txt")),
-        ({"pyproject.toml": '[project]\nrequires-python = ">=3.10,<3.13"\n'},
-         ("3.11", "pyproject.toml")),
-        ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\n'},
-         ("3.12", "pyproject.toml")),
+        (
+            {"pyproject.toml": '[project]\nrequires-python = ">=3.10,<3.13"\n'},
+            ("3.11", "pyproject.toml"),
+        ),
+        (
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\n'},
+            ("3.12", "pyproject.toml"),
+        ),
         ({"Pipfile": '[requires]\npython_version = "3.13"\n'}, ("3.13", "Pipfile")),
     ],
 )

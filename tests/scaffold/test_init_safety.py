@@ -43,7 +43,7 @@ def test_force_runs_on_a_dirty_tree(project: Path) -> None:
 
 
 def test_existing_file_is_kept_and_its_diff_shown(project: Path) -> None:
-    mine = "FROM python:3.12-slim\nCMD [\"python\", \"manage.py\", \"runserver\"]\n"
+    mine = 'FROM python:3.12-slim\nCMD ["python", "manage.py", "runserver"]\n'
     (project / "Dockerfile").write_text(mine)
     commit_all(project)
     result = cli("init", "--yes", cwd=project)
@@ -139,8 +139,15 @@ def test_interactive_run_asks_for_project_and_region(project: Path) -> None:
 def _converse(cwd: Path, script: list[tuple[str, str]]) -> str:
     """Run init on a terminal, answering each prompt; return everything it showed."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([str(SCRIPT), "init"], cwd=cwd, stdin=terminal, stdout=terminal,
-                               stderr=terminal, env=clean_env(), close_fds=True)
+    process = subprocess.Popen(
+        [str(SCRIPT), "init"],
+        cwd=cwd,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=clean_env(),
+        close_fds=True,
+    )
     os.close(terminal)
     transcript = ""
     try:

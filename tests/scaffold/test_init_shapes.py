@@ -17,13 +17,28 @@ from scaffold_support import HERE, SHAPES, cli, commit_all, run, snapshot
 
 pytestmark = pytest.mark.slow
 
-GENERATED = ("cloudrun.toml", "Dockerfile", ".dockerignore", "cloudbuild.yaml",
-             ".github/workflows/deploy.yml")
+GENERATED = (
+    "cloudrun.toml",
+    "Dockerfile",
+    ".dockerignore",
+    "cloudbuild.yaml",
+    ".github/workflows/deploy.yml",
+)
 # The Python each shape declares (the fresh project declares none: the running one is used).
-PYTHON = {"fresh": HERE, "settings-package": "3.12", "poetry": "3.13", "uv": "3.11",
-          "pipenv": "3.13"}
-DEPENDENCY_FILE = {"fresh": "requirements.txt", "settings-package": "requirements/production.txt",
-                   "poetry": "pyproject.toml", "uv": "pyproject.toml", "pipenv": "Pipfile"}
+PYTHON = {
+    "fresh": HERE,
+    "settings-package": "3.12",
+    "poetry": "3.13",
+    "uv": "3.11",
+    "pipenv": "3.13",
+}
+DEPENDENCY_FILE = {
+    "fresh": "requirements.txt",
+    "settings-package": "requirements/production.txt",
+    "poetry": "pyproject.toml",
+    "uv": "pyproject.toml",
+    "pipenv": "Pipfile",
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +87,16 @@ def test_plan_succeeds_offline(project: Path) -> None:
 def test_settings_still_load_with_the_app_and_configure(project: Path) -> None:
     result = run([sys.executable, "manage.py", "check"], project)
     assert result.returncode == 0, result.stderr
-    listed = run([sys.executable, "manage.py", "shell", "-c",
-                  "from django.conf import settings; print(settings.INSTALLED_APPS[-1])"], project)
+    listed = run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.INSTALLED_APPS[-1])",
+        ],
+        project,
+    )
     assert listed.stdout.splitlines()[-1] == "django_cloudrun", listed.stderr
 
 
@@ -100,8 +123,9 @@ def test_dockerfile_uses_the_projects_python(project: Path, projects) -> None:
 
 
 def test_hadolint_finds_nothing(project: Path, hadolint: str) -> None:
-    result = run([hadolint, "--format", "json", "--failure-threshold", "style", "Dockerfile"],
-                 project)
+    result = run(
+        [hadolint, "--format", "json", "--failure-threshold", "style", "Dockerfile"], project
+    )
     assert json.loads(result.stdout or "[]") == [], result.stdout
     assert result.returncode == 0
 
@@ -112,7 +136,9 @@ def test_checkov_passes_every_dockerfile_and_workflow(projects, checkov: str) ->
         files += ["-f", str(root / "Dockerfile"), "-f", str(root / ".github/workflows/deploy.yml")]
     result = subprocess.run(
         [checkov, "--skip-download", "--quiet", "--compact", "--output", "json", *files],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]
@@ -154,8 +180,11 @@ def test_ci_files_push_where_the_iac_expects(tmp_path: Path) -> None:
     assert cli("init", "--yes", cwd=root).returncode == 0
     planned = cli("plan", "--json", cwd=root)
     assert planned.returncode == 0, planned.stderr
-    trigger = next(r["inputs"] for r in json.loads(planned.stdout)["resources"]
-                   if r["type"] == "gcp:cloudbuild/trigger:Trigger")
+    trigger = next(
+        r["inputs"]
+        for r in json.loads(planned.stdout)["resources"]
+        if r["type"] == "gcp:cloudbuild/trigger:Trigger"
+    )
     build = yaml.safe_load((root / trigger["filename"]).read_text())
     assert set(build["substitutions"]) == set(trigger["substitutions"])
     defaults = build["substitutions"]["_IMAGE"]

@@ -14,7 +14,6 @@ import catalog.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = []
@@ -29,11 +28,19 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Item",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("name", models.CharField(max_length=200)),
                 ("description", models.TextField(blank=True)),
                 ("contact_email", catalog.models.CIEmailField(blank=True, max_length=254)),
-                ("attributes", django.contrib.postgres.fields.hstore.HStoreField(blank=True, default=dict)),
+                (
+                    "attributes",
+                    django.contrib.postgres.fields.hstore.HStoreField(blank=True, default=dict),
+                ),
                 ("attachment", models.FileField(blank=True, upload_to="attachments/%Y/%m/")),
                 ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],

@@ -87,7 +87,9 @@ def check_rules(target: CloudTarget) -> None:
         raise PrerequisiteError("; ".join(error.messages)) from None
 
 
-def ensure_state(state: StateStore, target: CloudTarget, confirm: Confirm, on_event: OnEvent) -> None:
+def ensure_state(
+    state: StateStore, target: CloudTarget, confirm: Confirm, on_event: OnEvent
+) -> None:
     """The gs:// state bucket exists, or is created once the user agreed."""
     bucket = target.stack.state_bucket
     if bucket is None or state.bucket_exists(bucket):

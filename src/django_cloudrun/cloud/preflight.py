@@ -160,7 +160,9 @@ def _state(state: StateStore, target: CloudTarget) -> Check:
     )
 
 
-def require(probe: PrerequisiteProbe, target: CloudTarget, *, environ: Mapping[str, str] = os.environ) -> None:
+def require(
+    probe: PrerequisiteProbe, target: CloudTarget, *, environ: Mapping[str, str] = os.environ
+) -> None:
     """Raise PrerequisiteError with the first failing check's one line."""
     for check in checks(probe, target, environ=environ):
         if check.ok is False:

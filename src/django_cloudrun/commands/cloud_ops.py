@@ -21,6 +21,7 @@ from .common import console, stderr
 
 __all__ = ["logs", "run", "status"]
 
+
 def status(config: Path, env: str | None, *, as_json: bool) -> None:
     target = load_target(config, env)
     result = observe.status(target, clients_for(target).run)

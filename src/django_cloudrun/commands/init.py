@@ -142,8 +142,6 @@ def _complete(root: Path, choices: InitChoices, interactive: bool) -> InitChoice
     )
 
 
-
-
 def _describe(plan: Plan) -> None:
     project = plan.project
     console.print(
@@ -173,7 +171,9 @@ def _summary(plan: Plan, *, done: bool) -> None:
         if change.action is Action.KEEP:
             why = "differs from what init writes (diff above); --force replaces it"
         line = Text.assemble(
-            "  ", ((past if done else future).ljust(9), color), change.path.ljust(width + 2),
+            "  ",
+            ((past if done else future).ljust(9), color),
+            change.path.ljust(width + 2),
             (why, "dim"),
         )
         console.print(line, soft_wrap=True)

@@ -37,9 +37,7 @@ from .local_view import UpView, components_table, cron_table, summary
 __all__ = ["down", "local_app", "logs", "reset", "run", "secret", "status", "up"]
 
 DATABASE_URL_ENV = "DJANGO_CLOUDRUN_DATABASE_URL"
-PortOption = Annotated[
-    int, typer.Option("--port", "-p", help="Port of the web service.")
-]
+PortOption = Annotated[int, typer.Option("--port", "-p", help="Port of the web service.")]
 DatabaseUrlOption = Annotated[
     str | None,
     typer.Option(
@@ -268,7 +266,9 @@ def reset(
         raise LocalError("`up` is running: stop it first with `django-cloudrun down`")
     outside = layout.outside()
     if outside:
-        what = f"{layout.root} (secrets, media, logs) and {' and '.join(map(str, outside))} (database)"
+        what = (
+            f"{layout.root} (secrets, media, logs) and {' and '.join(map(str, outside))} (database)"
+        )
     else:
         what = f"{layout.root} (database, secrets, media, logs)"
     if not yes:
@@ -277,8 +277,9 @@ def reset(
         typer.confirm(f"Delete {what}?", abort=True)
     stop_running(layout)
     layout.remove()
-    console.print(f"removed {' and '.join(map(str, [layout.root, *outside]))}", markup=False,
-                  soft_wrap=True)  # paths whole, for copy and paste
+    console.print(
+        f"removed {' and '.join(map(str, [layout.root, *outside]))}", markup=False, soft_wrap=True
+    )  # paths whole, for copy and paste
 
 
 def secret(

@@ -34,9 +34,7 @@ _FIELDS: tuple[tuple[str, int, int, list[str]], ...] = (
     ("month", 1, 12, _MONTHS),
     ("day-of-week", 0, 7, _DAYS),  # 0 and 7 are both Sunday
 )
-_ITEM = re.compile(
-    r"(?P<range>\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\d+))?", re.ASCII
-)
+_ITEM = re.compile(r"(?P<range>\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\d+))?", re.ASCII)
 # Any moment does: cronsim checks the expression when it is built.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

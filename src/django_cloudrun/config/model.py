@@ -56,9 +56,7 @@ class CloudRunConfig(Table):
     project_id: ProjectId | None = Field(
         default=None, description="Google Cloud project id; required by deploy, not by plan or up."
     )
-    region: Region = Field(
-        default="us-central1", description="Region of the service and database."
-    )
+    region: Region = Field(default="us-central1", description="Region of the service and database.")
     tenant_deployment_id: TenantId = Field(
         default="demo", description="Deployment id; prefixes every resource name."
     )

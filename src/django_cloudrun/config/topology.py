@@ -110,9 +110,7 @@ def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     if config.worker.enable_worker:
         found.append(Unavailable("worker.enable_worker = true", "the Celery worker service is"))
     if config.static.mode == "gcs-cdn":
-        found.append(
-            Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are")
-        )
+        found.append(Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are"))
     return found
 
 

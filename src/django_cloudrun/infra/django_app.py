@@ -326,9 +326,7 @@ class DjangoApp(pulumi.ComponentResource):
                 own_account=True,
                 volumes=[cloudsql.name],
                 timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
-                depends_on=(
-                    [self.database.database, self.database.admin] if index == 0 else []
-                ),
+                depends_on=([self.database.database, self.database.admin] if index == 0 else []),
             )
             for index, job in enumerate(JOBS)
         ]

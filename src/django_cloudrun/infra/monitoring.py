@@ -372,9 +372,7 @@ def monitoring_resources(
     if out.uptime is not None:
         conditions["uptime"] = _uptime_condition(out.uptime)
     out.alerts = {
-        key: _alert(
-            name, key, condition, config, project=project, channels=channels, opts=opts
-        )
+        key: _alert(name, key, condition, config, project=project, channels=channels, opts=opts)
         for key, condition in conditions.items()
     }
     out.service = _slo_service(name, config, project, opts)

@@ -125,9 +125,7 @@ def composed_secret(
     )
     version = secretmanager.SecretVersion(
         f"{name}-{key}",
-        secretmanager.SecretVersionArgs(
-            secret=secret.id, secret_data=pulumi.Output.secret(value)
-        ),
+        secretmanager.SecretVersionArgs(secret=secret.id, secret_data=pulumi.Output.secret(value)),
         opts=opts,
     )
     return ComposedSecret(key, secret, version)

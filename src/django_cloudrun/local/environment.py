@@ -98,9 +98,7 @@ class LocalTarget:
     values: Mapping[str, str] = field(default_factory=dict)  # local values of contract names
     extra: Mapping[str, str] = field(default_factory=dict)  # emulator settings
 
-    def environment(
-        self, scopes: frozenset[Scope], platform: Mapping[str, str]
-    ) -> dict[str, str]:
+    def environment(self, scopes: frozenset[Scope], platform: Mapping[str, str]) -> dict[str, str]:
         env = plain_environment(self.config, self.placement, scopes)
         composed = []
         for name, secret_id in secret_environment(self.config, scopes).items():
@@ -134,7 +132,11 @@ def local_database_url(env: Mapping[str, str]) -> str:
 
 
 def target_for(
-    config: CloudRunConfig, port: int, database: DatabaseServer, media: Media, secrets: dict[str, str]
+    config: CloudRunConfig,
+    port: int,
+    database: DatabaseServer,
+    media: Media,
+    secrets: dict[str, str],
 ) -> LocalTarget:
     placement = local_placement(
         config, db_host=database.db_host, db_port=database.db_port, port=port, bucket=media.bucket

@@ -20,7 +20,14 @@ from pathlib import Path
 from ..config import CloudRunConfig, names
 from .errors import LocalError
 
-__all__ = ["SHARED_BASE", "Layout", "connection_name", "ensure_shared_dir", "layout_for", "project_key"]
+__all__ = [
+    "SHARED_BASE",
+    "Layout",
+    "connection_name",
+    "ensure_shared_dir",
+    "layout_for",
+    "project_key",
+]
 
 # sun_path holds 108 bytes, the terminating NUL included.
 MAX_SOCKET_PATH = 107
@@ -35,7 +42,9 @@ SOCKET_FILE = ".s.PGSQL.5432"
 
 def connection_name(config: CloudRunConfig) -> str:
     """PROJECT:REGION:INSTANCE, as Cloud SQL names the instance the service connects to."""
-    return names.connection_name(config.project_id or LOCAL_PROJECT, config.region, config.service_name)
+    return names.connection_name(
+        config.project_id or LOCAL_PROJECT, config.region, config.service_name
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,9 @@ class Layout:
         except OSError:
             return []
         paths = [Path(line.strip()) for line in lines if line.strip()]
-        return [path for path in paths if path.parent == SHARED_BASE and path.name not in ("", "..")]
+        return [
+            path for path in paths if path.parent == SHARED_BASE and path.name not in ("", "..")
+        ]
 
     def _abandoned(self, cluster: Path) -> bool:
         try:

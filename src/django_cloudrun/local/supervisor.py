@@ -200,8 +200,7 @@ class Supervisor:
         if proc.returncode != 0:
             self._set(job.name, "failed", f"exit code {proc.returncode}")
             raise LocalError(
-                f"job {job.name} failed with exit code {proc.returncode}; "
-                f"its log: {proc.log_path}",
+                f"job {job.name} failed with exit code {proc.returncode}; its log: {proc.log_path}",
                 detail=tail(proc.log_path),
             )
         self._set(job.name, "done")
@@ -267,7 +266,8 @@ class Supervisor:
                     self._set(name, "failed", f"exit code {proc.returncode}")
                     raise LocalError(
                         f"{name} exited unexpectedly with code {proc.returncode}; its log: "
-                        f"{proc.log_path}", detail=tail(proc.log_path)
+                        f"{proc.log_path}",
+                        detail=tail(proc.log_path),
                     )
             web = self.components["web"]
             reason = ""

@@ -52,9 +52,7 @@ def _make_parents(directory: Path, root: Path) -> list[Path]:
 
 def _stage(target: Path, text: str) -> Path:
     """A flushed temporary copy of `text` next to `target`, with the target's permissions."""
-    descriptor, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temporary = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:

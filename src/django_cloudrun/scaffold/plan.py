@@ -92,9 +92,7 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
             notes.append("cloudrun.toml exists and is kept: edit it to change project or region")
         config_change = Change(str(DEFAULT_PATH), Action.SAME, None, "", "your deployment")
     else:
-        text, config = render_config(
-            choices.project_id, choices.region, choices.github_repository
-        )
+        text, config = render_config(choices.project_id, choices.region, choices.github_repository)
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
     generated = {
@@ -142,7 +140,7 @@ def _settings_changes(project: Project, notes: list[str]) -> list[Change]:
         found = add_app(files)
         if found is None:
             notes.append(
-                f'INSTALLED_APPS in {project.settings_module} is not a list init can edit: '
+                f"INSTALLED_APPS in {project.settings_module} is not a list init can edit: "
                 'configure() adds "django_cloudrun" when it runs; add it yourself to be explicit'
             )
         else:

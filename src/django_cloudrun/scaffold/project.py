@@ -62,8 +62,7 @@ def detect_project(
     if python is not None:
         if python not in SUPPORTED:
             raise ScaffoldError(
-                f"--python: {python!r} is not one of the supported versions "
-                f"{', '.join(SUPPORTED)}"
+                f"--python: {python!r} is not one of the supported versions {', '.join(SUPPORTED)}"
             )
         version, source = python, "--python"
     else:
@@ -121,9 +120,7 @@ def _only_settings_module(root: Path, notes: list[str]) -> str:
     )
     if len(found) != 1:
         listed = f" (candidates: {', '.join(found)})" if found else ""
-        raise ScaffoldError(
-            f"manage.py does not set {SETTINGS_VARIABLE}{listed}; pass --settings"
-        )
+        raise ScaffoldError(f"manage.py does not set {SETTINGS_VARIABLE}{listed}; pass --settings")
     notes.append(f"manage.py does not set {SETTINGS_VARIABLE}; using {found[0]}")
     return found[0]
 

@@ -12,9 +12,7 @@ class Command(BaseCommand):
     help = "Deletes catalog items created more than --older-than-days days ago (365)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--older-than-days", type=int, default=365, help="Age in days (365)."
-        )
+        parser.add_argument("--older-than-days", type=int, default=365, help="Age in days (365).")
 
     def handle(self, *args, older_than_days: int, verbosity: int, **options):
         if older_than_days < 0:

@@ -5,9 +5,26 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.models import Item
 
 WORDS = [
-    "Café", "Crème", "Brûlée", "Jalapeño", "Smørrebrød", "Crêpe", "Müsli", "Piñata",
-    "Façade", "Naïve", "Déjà", "Açaí", "Gâteau", "Pâté", "Fiancée", "Über", "Soufflé",
-    "Entrée", "Mañana", "Rösti",
+    "Café",
+    "Crème",
+    "Brûlée",
+    "Jalapeño",
+    "Smørrebrød",
+    "Crêpe",
+    "Müsli",
+    "Piñata",
+    "Façade",
+    "Naïve",
+    "Déjà",
+    "Açaí",
+    "Gâteau",
+    "Pâté",
+    "Fiancée",
+    "Über",
+    "Soufflé",
+    "Entrée",
+    "Mañana",
+    "Rösti",
 ]
 PEOPLE = ["Alice", "bob", "CHLOE", "David", "eve"]
 DOMAINS = ["Example.com", "EXAMPLE.org", "example.NET"]
