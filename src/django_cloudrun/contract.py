@@ -29,6 +29,7 @@ __all__ = [
     "SECRET_KEY",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
+    "DJANGO_SETTINGS_MODULE",
     "DJANGO_SUPERUSER_USERNAME",
     "DJANGO_SUPERUSER_EMAIL",
     "DJANGO_SUPERUSER_PASSWORD",
@@ -107,6 +108,10 @@ CLOUDRUN_SECRET_VARIABLES = EnvVar(
 DJANGO_DEBUG = EnvVar(
     "DJANGO_DEBUG",
     "Enables DEBUG outside production; ignored on Cloud Run (K_SERVICE or CLOUD_RUN_JOB set).",
+)
+DJANGO_SETTINGS_MODULE = EnvVar(
+    "DJANGO_SETTINGS_MODULE",
+    "Django's settings module, from settings_module in cloudrun.toml (the image sets it too).",
 )
 DJANGO_SUPERUSER_USERNAME = EnvVar(
     "DJANGO_SUPERUSER_USERNAME", "Username of the superuser created at deploy."

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import CloudRunConfig, ConfigError
+from ..config import FILL_IN, CloudRunConfig, ConfigError, unfilled
 from ..config.budget import BudgetError
 from .clients import Clients
 from .errors import PrerequisiteError
@@ -89,6 +89,13 @@ def check_rules(target: Target) -> None:
         raise PrerequisiteError(
             f"{unavailable[0]}: not deployable yet; `django-cloudrun plan` lists what deploy "
             "creates. Remove it from cloudrun.toml to deploy the rest."
+        )
+    missing = unfilled(target.config)
+    if missing:
+        keys = ", ".join(f"environment_variables.{name}" for name in missing)
+        raise PrerequisiteError(
+            f"{keys}: still {FILL_IN!r} in cloudrun.toml; your settings require "
+            f"{'them' if len(missing) > 1 else 'it'}: give the real values, then deploy"
         )
     try:
         rules(target.config)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from .errors import ConfigError
 from .loader import DEFAULT_PATH, deep_merge, load_config, parse_config, resolve
 from .model import CloudRunConfig
-from .redact import REDACTED, looks_secret, redacted_dump, secret_warnings
+from .redact import (
+    FILL_IN,
+    REDACTED,
+    fill_in_warnings,
+    looks_secret,
+    redacted_dump,
+    secret_warnings,
+    unfilled,
+)
 from .sections import (
     BuildConfig,
     CronJob,
@@ -27,6 +35,7 @@ from .sections import (
 
 __all__ = [
     "DEFAULT_PATH",
+    "FILL_IN",
     "REDACTED",
     "BuildConfig",
     "CloudRunConfig",
@@ -43,10 +52,12 @@ __all__ = [
     "VpcConfig",
     "WorkerConfig",
     "deep_merge",
+    "fill_in_warnings",
     "load_config",
     "looks_secret",
     "parse_config",
     "redacted_dump",
     "resolve",
     "secret_warnings",
+    "unfilled",
 ]

@@ -9,6 +9,7 @@ GCS FUSE gives the media mount).
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from pathlib import PurePosixPath
 
@@ -17,6 +18,7 @@ from ..config import CloudRunConfig
 from .managers import Manager
 from .project import Project
 from .render import fill
+from .required import build_placeholder, read_without_default
 
 __all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile"]
 
@@ -74,7 +76,7 @@ _STATIC_COMMENT = """\
 """
 _STATIC = """ \\
  && @K_SERVICE@=collectstatic @SECRET_KEY@=collectstatic-placeholder @DB_HOST@=/nonexistent \\
-    @SERVICE_URLS@=http://localhost python manage.py collectstatic --noinput --verbosity 0
+    @SERVICE_URLS@=http://localhost@REQUIRED@ python manage.py collectstatic --noinput --verbosity 0
 ENV @COLLECTED@=1"""
 
 DOCKERIGNORE = """\
@@ -132,7 +134,7 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
         BUILD_ENV=_build_env(manager),
         COPY=_copy(manager),
         INSTALL=manager.install.replace(" && ", " \\\n && "),
-        SETTINGS=project.settings_module,
+        SETTINGS=config.settings_module or project.settings_module,
         PORT_VAR=contract.PORT.name,
         PORT=str(PORT),
         STATIC_ROOT_VAR=contract.STATIC_ROOT.name,
@@ -147,6 +149,7 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
             DB_HOST=contract.DB_HOST.name,
             SERVICE_URLS=contract.CLOUDRUN_SERVICE_URLS.name,
             COLLECTED=contract.STATIC_COLLECTED.name,
+            REQUIRED=_required_placeholders(project),
         )
         if static
         else "",
@@ -181,3 +184,14 @@ def _media(config: CloudRunConfig) -> str:
     # The mount point of the media bucket, writable by django when run without Cloud Run.
     path = config.media.mount_path
     return f" \\\n && mkdir -p {path} && chown django:django {path}"
+
+
+def _required_placeholders(project: Project) -> str:
+    """Placeholders for what the settings read without a default, so they load at build."""
+    contract_names = {var.name for var in contract.CONTRACT}
+    found = [
+        r for r in read_without_default(project.root, project.settings)
+        if r.name not in contract_names
+    ]
+    lines = "".join(f" \\\n    {r.name}={shlex.quote(build_placeholder(r))}" for r in found)
+    return lines + " \\\n   " if lines else ""

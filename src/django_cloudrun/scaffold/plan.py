@@ -19,6 +19,7 @@ from .errors import ScaffoldError
 from .depfiles import add_dependency, new_requirements, requirement
 from .dockerfile import DOCKERIGNORE, dockerfile
 from .project import Project
+from .required import required_variables
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
 
 __all__ = ["Action", "Change", "InitChoices", "Plan", "plan_init"]
@@ -90,10 +91,31 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
         config = load_config(config_path)
         if choices.project_id or choices.region:
             notes.append("cloudrun.toml exists and is kept: edit it to change project or region")
+        if config.settings_module is None:
+            notes.append(
+                f"cloudrun.toml has no settings_module: add settings_module = "
+                f'"{project.settings_module}" so that deploy and `up` use the settings the '
+                "image sets"
+            )
         config_change = Change(str(DEFAULT_PATH), Action.SAME, None, "", "your deployment")
+        given = set(config.environment_variables) | set(config.secret_environment_variables)
+        absent = [
+            r.name for r in required_variables(root, project.settings) if r.name not in given
+        ]
+        if absent:
+            notes.append(
+                f"your settings require {', '.join(absent)} and cloudrun.toml gives "
+                f"{'them' if len(absent) > 1 else 'it'} no value: add "
+                f"{'them' if len(absent) > 1 else 'it'} to [environment_variables] or "
+                "[secret_environment_variables]"
+            )
     else:
         text, config = render_config(
-            choices.project_id, choices.region, choices.github_repository
+            choices.project_id,
+            choices.region,
+            choices.github_repository,
+            project.settings_module,
+            required_variables(project.root, project.settings),
         )
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
