@@ -8,7 +8,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from scaffold_support import cli, commit_all, environ_settings, fresh, git, instructions
+from scaffold_support import (
+    OWN_DOCKERFILE, cli, commit_all, environ_settings, fresh, git, instructions, own_dockerfile,
+)
 
 from django_cloudrun.cloud.deploy import check_rules
 from django_cloudrun.config import load_config, parse_config
@@ -16,6 +18,7 @@ from django_cloudrun.config.topology import plain_environment, Placement
 from django_cloudrun.local.errors import LocalError
 from django_cloudrun.local.project_check import check_required_variables, state_not_ignored
 from django_cloudrun.scaffold import detect_project
+from django_cloudrun.scaffold.dockerfile import dockerfile_gaps
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +179,61 @@ def test_up_warns_when_git_does_not_ignore_the_state_directory(tmp_path):
     assert "git does not ignore .cloudrun/" in (state_not_ignored(root) or "")
     (root / ".gitignore").write_text(".cloudrun/\n")
     assert state_not_ignored(root) is None
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A project with its own Dockerfile after `git init` and `init --yes`: (root, output)."""
+    root = own_dockerfile(tmp_path_factory.mktemp("own"))
+    commit_all(root)
+    result = cli("init", "--yes", cwd=root)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    return root, result.stdout
+
+
+def test_a_projects_dockerfile_is_kept_and_what_it_lacks_is_named(own):
+    root, output = own
+    assert (root / "Dockerfile").read_text() == OWN_DOCKERFILE
+    for gap in ("no user with UID 2000", "no CMD that runs `python manage.py cloudrun_serve`",
+                "no server on port 8080", "no collectstatic"):
+        assert f"note: Dockerfile (yours, kept) has {gap}" in output
+    assert "run `init --force`: it replaces yours" in output
+
+
+def test_the_dockerfile_init_writes_has_none_of_those_gaps(template):
+    root, _ = template
+    assert dockerfile_gaps((root / "Dockerfile").read_text()) == []
+
+
+def test_the_state_directory_is_ignored_by_git_and_docker(own):
+    root, _ = own
+    assert ".cloudrun/" in (root / ".gitignore").read_text().splitlines()
+    assert ".cloudrun" in (root / ".dockerignore").read_text().splitlines()
+    assert state_not_ignored(root) is None
+
+
+def test_an_existing_gitignore_and_dockerignore_get_the_state_directory(tmp_path):
+    root = fresh(tmp_path / "project")
+    (root / ".gitignore").write_text("*.pyc")  # no final newline
+    (root / ".dockerignore").write_text(".git\n")
+    commit_all(root)
+    result = cli("init", "--yes", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (root / ".gitignore").read_text().splitlines()[0] == "*.pyc"
+    assert (root / ".gitignore").read_text().endswith("\n.cloudrun/\n")
+    assert (root / ".dockerignore").read_text().startswith(".git\n")
+    assert (root / ".dockerignore").read_text().endswith("\n.cloudrun\n")
+    again = cli("init", "--yes", cwd=root)
+    assert "Nothing to do" in again.stdout, again.stdout
+
+
+def test_build_dockerfile_names_the_file_every_build_uses(tmp_path):
+    from django_cloudrun.scaffold.ci import cloudbuild, workflow
+
+    config = parse_config('[build]\ndockerfile = "docker/cloudrun.Dockerfile"\n')
+    assert '"--file", "docker/cloudrun.Dockerfile"' in cloudbuild(config)
+    assert "docker build --file docker/cloudrun.Dockerfile" in workflow(config)
+    assert parse_config("").build.dockerfile == "Dockerfile"
+    for bad in ("/etc/Dockerfile", "../Dockerfile", "a/../../b"):
+        with pytest.raises(Exception, match="build.dockerfile: must be a path relative"):
+            parse_config(f'[build]\ndockerfile = "{bad}"\n')

@@ -158,10 +158,12 @@ def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:
     """The project's image built by Cloud Build and pushed to the app's repository."""
     from ..infra.build import default_image, image_repository
 
-    if not (target.project_dir / "Dockerfile").is_file():
+    dockerfile = target.config.build.dockerfile
+    if not (target.project_dir / dockerfile).is_file():
+        named = "" if dockerfile == "Dockerfile" else " (build.dockerfile in cloudrun.toml)"
         raise PrerequisiteError(
-            f"no Dockerfile in {target.project_dir}: write one with `django-cloudrun init`, "
-            "or pass --image with an image you built"
+            f"no {dockerfile}{named} in {target.project_dir}: write one with "
+            "`django-cloudrun init`, or pass --image with an image you built"
         )
     # The repository is part of the stack: create it (and only it) before pushing to it.
     on_event(Step("creating the image repository"))
@@ -176,7 +178,7 @@ def build_image(target: Target, clients: Clients, on_event: OnEvent) -> str:
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
     on_event(Step(f"building {image} with Cloud Build"))
-    built = clients.builder.build(target.project_dir, image, on_event)
+    built = clients.builder.build(target.project_dir, image, on_event, dockerfile=dockerfile)
     on_event(Step(f"built {built}"))
     return built
 

@@ -25,6 +25,7 @@ __all__ = [
     "DbTier",
     "DjangoUsername",
     "DottedModule",
+    "RelativePath",
     "Email",
     "EnvName",
     "GithubRepository",
@@ -187,6 +188,14 @@ BucketSuffix = Annotated[
 AbsolutePath = Annotated[str, Rule(_ABSOLUTE_PATH_RULE, _absolute_path)]
 DjangoUsername = Annotated[
     str, matches(r"[\w.@+-]{1,150}", "1-150 letters, digits or @ . + - _ (Django's rule)")
+]
+RelativePath = Annotated[
+    str,
+    matches(
+        r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/-]+",
+        "a path relative to the project (cloudrun.toml's directory) without .., such as "
+        "Dockerfile or docker/production.Dockerfile",
+    ),
 ]
 DottedModule = Annotated[
     str,

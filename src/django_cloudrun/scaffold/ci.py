@@ -56,7 +56,7 @@ timeout: 3600s
 steps:
   - id: build
     name: gcr.io/cloud-builders/docker
-    args: ["build", "--tag", "@IMAGE@", "."]
+    args: ["build", "--file", "@DOCKERFILE@", "--tag", "@IMAGE@", "."]
   - id: push
     name: gcr.io/cloud-builders/docker
     args: ["push", "@IMAGE@"]
@@ -114,7 +114,7 @@ jobs:
           docker login --username oauth2accesstoken --password-stdin "https://$REGION-docker.pkg.dev"
       - name: Build and push the image
         run: |
-          docker build --tag "$IMAGE" .
+          docker build --file @DOCKERFILE@ --tag "$IMAGE" .
           docker push "$IMAGE"
       - uses: @PYTHON@
         with:
@@ -143,6 +143,7 @@ def cloudbuild(config: CloudRunConfig) -> str:
         SERVICE=config.service_name,
         APP=config.app_name,
         IMAGE="${_IMAGE}:$COMMIT_SHA",
+        DOCKERFILE=config.build.dockerfile,
     )
 
 
@@ -163,6 +164,7 @@ def workflow(config: CloudRunConfig) -> str:
         CI_PYTHON=CI_PYTHON,
         PULUMI_VERSION=PULUMI_VERSION,
         VERSION=__version__,
+        DOCKERFILE=config.build.dockerfile,
     )
 
 

@@ -9,6 +9,7 @@ GCS FUSE gives the media mount).
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections import defaultdict
 from pathlib import PurePosixPath
@@ -20,7 +21,7 @@ from .project import Project
 from .render import fill
 from .required import build_placeholder, read_without_default
 
-__all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile"]
+__all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile", "dockerfile_gaps"]
 
 IMAGE_USER_ID = 2000
 STATIC_ROOT = "/app/staticfiles"
@@ -195,3 +196,35 @@ def _required_placeholders(project: Project) -> str:
     ]
     lines = "".join(f" \\\n    {r.name}={shlex.quote(build_placeholder(r))}" for r in found)
     return lines + " \\\n   " if lines else ""
+
+
+def dockerfile_gaps(text: str) -> list[str]:
+    """What a project's own Dockerfile lacks for Cloud Run, one line each."""
+    lines = [line.split("#")[0] for line in text.splitlines()]
+    code = "\n".join(lines)
+    instructions = [line.strip().split(None, 1) for line in lines if line.strip()]
+    serve = " ".join(
+        parts[1] for parts in instructions if parts[0].upper() in ("CMD", "ENTRYPOINT")
+        and len(parts) > 1
+    )
+    gaps = []
+    uid = str(IMAGE_USER_ID)
+    numeric = re.search(rf"(?im)^\s*USER\s+{uid}\b", code)
+    created = re.search(rf"(--uid|-u)[ =]{uid}\b", code) and re.search(r"(?im)^\s*USER\s", code)
+    if not (numeric or created):
+        gaps.append(
+            f"no user with UID {uid}: GCS FUSE gives the media mount to {uid}:{uid}, so "
+            "uploads fail for any other user"
+        )
+    if "cloudrun_serve" not in serve and not ("gunicorn" in serve and "PORT" in serve):
+        gaps.append(
+            "no CMD that runs `python manage.py cloudrun_serve` (or gunicorn bound to "
+            "0.0.0.0:$PORT): Cloud Run sends requests to $PORT and probes /health/"
+        )
+    if not re.search(rf"\b{PORT}\b|\$\{{?PORT\b", code):
+        gaps.append(f"no server on port {PORT} ($PORT), where Cloud Run sends requests")
+    if "collectstatic" not in code:
+        gaps.append(
+            "no collectstatic: WhiteNoise serves the static files collected into the image"
+        )
+    return gaps

@@ -17,7 +17,7 @@ from .ci import cloudbuild, workflow
 from .cloudrun_toml import render_config
 from .errors import ScaffoldError
 from .depfiles import add_dependency, new_requirements, requirement
-from .dockerfile import DOCKERIGNORE, dockerfile
+from .dockerfile import DOCKERIGNORE, dockerfile, dockerfile_gaps
 from .project import Project
 from .required import required_variables
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
@@ -25,6 +25,7 @@ from .settings_edit import SettingsFile, add_app, add_configure, has_app
 __all__ = ["Action", "Change", "InitChoices", "Plan", "plan_init"]
 
 WORKFLOW_PATH = ".github/workflows/deploy.yml"
+STATE_IGNORE = ".cloudrun/"  # up's state: local secrets, the database, logs
 
 
 class Action(str, Enum):
@@ -119,14 +120,25 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
         )
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
+    image_file = config.build.dockerfile
     generated = {
-        "Dockerfile": (dockerfile(project, config), "the production image"),
+        image_file: (dockerfile(project, config), "the production image"),
         ".dockerignore": (DOCKERIGNORE, "what stays out of the image"),
         "cloudbuild.yaml": (cloudbuild(config), "Cloud Build: build, push, deploy"),
         WORKFLOW_PATH: (workflow(config), "GitHub Actions: build, push, deploy"),
     }
     for name, (text, why) in generated.items():
         plan.changes.append(_generated(root, name, text, why, choices.force))
+    plan.changes = [_ignoring_state(c) if c.path == ".dockerignore" else c for c in plan.changes]
+    plan.changes.append(_gitignore(root))
+    image = next(c for c in plan.changes if c.path == image_file)
+    if image.action is Action.KEEP and image.old is not None:
+        plan.notes += [f"{image_file} (yours, kept) has {gap}" for gap in dockerfile_gaps(image.old)]
+        plan.notes.append(
+            f"to adopt init's {image_file} (the diff above), run `init --force`: it replaces "
+            f"yours. deploy, cloudbuild.yaml and the workflow build the file that "
+            f"build.dockerfile in cloudrun.toml names ({image_file})"
+        )
     plan.changes += _settings_changes(project, plan.notes)
     plan.changes.append(_dependency_change(project))
     return plan
@@ -151,6 +163,40 @@ def _generated(root: Path, name: str, text: str, why: str, force: bool) -> Chang
     if old == text:
         return Change(name, Action.SAME, old, text, why)
     return Change(name, Action.REPLACE if force else Action.KEEP, old, text, why)
+
+
+def _ignores(text: str, entry: str) -> bool:
+    """Whether an ignore file has a line that ignores `entry` (a top-level directory)."""
+    bare = entry.strip("/")
+    return any(
+        line.strip().strip("/") == bare or line.strip() in (f"/{bare}", f"/{bare}/", f"{bare}/**")
+        for line in text.splitlines()
+    )
+
+
+def _appended(text: str, lines: str) -> str:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith("\n"):
+        text += newline
+    return text + lines.replace("\n", newline)
+
+
+def _ignoring_state(change: Change) -> Change:
+    """A project's own .dockerignore, kept, still gets up's state directory added."""
+    if change.action is not Action.KEEP or change.old is None or _ignores(change.old, ".cloudrun"):
+        return change
+    new = _appended(change.old, "# django-cloudrun up's local state\n.cloudrun\n")
+    return Change(change.path, Action.UPDATE, change.old, new, "+ .cloudrun")
+
+
+def _gitignore(root: Path) -> Change:
+    old = _read(root / ".gitignore")
+    entry = f"# django-cloudrun up's local state: secrets, database, logs\n{STATE_IGNORE}\n"
+    if old is None:
+        return Change(".gitignore", Action.CREATE, None, entry, f"ignores {STATE_IGNORE}")
+    if _ignores(old, STATE_IGNORE):
+        return Change(".gitignore", Action.SAME, old, old, f"ignores {STATE_IGNORE}")
+    return Change(".gitignore", Action.UPDATE, old, _appended(old, entry), f"+ {STATE_IGNORE}")
 
 
 def _relative(project: Project, path: Path) -> str:
