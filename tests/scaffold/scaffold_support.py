@@ -28,7 +28,11 @@ _SCRUBBED = ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "DJANGO_SETTINGS_M
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-    return {**env, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb", **extra}
+    # init adds django-cloudrun as if installed from the index: the wheelhouse fixture stands
+    # for the index. This checkout is an editable install, so init would vendor a wheel of it
+    # (tests of that say so with DJANGO_CLOUDRUN_DEPENDENCY=auto or wheel).
+    return {**env, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb",
+            "DJANGO_CLOUDRUN_DEPENDENCY": "index", **extra}
 
 
 def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -38,10 +42,10 @@ def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess
     )
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     """The console script, as a user runs it (no terminal on stdin), on this checkout's code
     (the virtual environment's editable install may point at another checkout)."""
-    return run([str(SCRIPT), *args], cwd, PYTHONPATH=str(REPO / "src"))
+    return run([str(SCRIPT), *args], cwd, PYTHONPATH=str(REPO / "src"), **extra)
 
 
 def git(root: Path, *args: str) -> str:

@@ -14,6 +14,7 @@ import re
 from .. import __version__
 from ..config import CloudRunConfig, names
 from .render import fill
+from .source import Source
 
 __all__ = [
     "CI_PYTHON",
@@ -127,7 +128,7 @@ jobs:
           # Only for a passphrase secrets provider; unused with Cloud KMS.
           PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
         run: |
-          python -m pip install --quiet "django-cloudrun[deploy]==@VERSION@"
+          python -m pip install --quiet "@INSTALL@"
           django-cloudrun deploy --image "$IMAGE"
 """
 
@@ -147,7 +148,7 @@ def cloudbuild(config: CloudRunConfig) -> str:
     )
 
 
-def workflow(config: CloudRunConfig) -> str:
+def workflow(config: CloudRunConfig, source: Source = Source()) -> str:
     project = config.project_id
     known = project is not None
     return fill(
@@ -163,7 +164,9 @@ def workflow(config: CloudRunConfig) -> str:
         PULUMI=WORKFLOW_ACTIONS["pulumi"],
         CI_PYTHON=CI_PYTHON,
         PULUMI_VERSION=PULUMI_VERSION,
-        VERSION=__version__,
+        INSTALL=(
+            f"./{source.wheel}[deploy]" if source.wheel else f"django-cloudrun[deploy]=={__version__}"
+        ),
         DOCKERFILE=config.build.dockerfile,
     )
 

@@ -20,6 +20,7 @@ from .managers import Manager
 from .project import Project
 from .render import fill
 from .required import build_placeholder, read_without_default
+from .source import Source
 
 __all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile", "dockerfile_gaps"]
 
@@ -124,7 +125,7 @@ cloudbuild.yaml
 """
 
 
-def dockerfile(project: Project, config: CloudRunConfig) -> str:
+def dockerfile(project: Project, config: CloudRunConfig, source: Source = Source()) -> str:
     manager = project.manager
     static = config.static.mode == "whitenoise"
     return fill(
@@ -133,7 +134,7 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
         PYTHON=project.python,
         TOOL=f'pip install --no-cache-dir "{manager.tool}" \\\n && ' if manager.tool else "",
         BUILD_ENV=_build_env(manager),
-        COPY=_copy(manager),
+        COPY=_copy(manager, source),
         INSTALL=manager.install.replace(" && ", " \\\n && "),
         SETTINGS=config.settings_module or project.settings_module,
         PORT_VAR=contract.PORT.name,
@@ -167,10 +168,11 @@ def _build_env(manager: Manager) -> str:
     )
 
 
-def _copy(manager: Manager) -> str:
-    """COPY lines for the files the install needs, keeping their directories."""
+def _copy(manager: Manager, source: Source) -> str:
+    """COPY lines for the files the install needs (a vendored wheel too), keeping their
+    directories."""
     by_dir: dict[str, list[str]] = defaultdict(list)
-    for name in manager.copy:
+    for name in (*manager.copy, *([source.wheel] if source.wheel else [])):
         by_dir[str(PurePosixPath(name).parent)].append(name)
     lines = []
     for directory, names in sorted(by_dir.items()):

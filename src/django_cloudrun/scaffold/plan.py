@@ -20,6 +20,7 @@ from .depfiles import add_dependency, new_requirements, requirement
 from .dockerfile import DOCKERIGNORE, dockerfile, dockerfile_gaps
 from .project import Project
 from .required import required_variables
+from .source import Choice, Source, dependency_source
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
 
 __all__ = ["Action", "Change", "InitChoices", "Plan", "plan_init"]
@@ -43,12 +44,15 @@ class Change:
     old: str | None
     new: str
     why: str
+    data: bytes | None = None  # a binary file's content (then new is "")
 
     @property
     def writes(self) -> bool:
         return self.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
 
     def diff(self) -> str:
+        if self.data is not None:
+            return f"Binary file b/{self.path} ({len(self.data)} bytes)\n"
         old = [] if self.old is None else self.old.splitlines(keepends=True)
         lines = difflib.unified_diff(
             old,
@@ -65,6 +69,7 @@ class InitChoices:
     region: str | None = None
     github_repository: str | None = None
     force: bool = False
+    dependency: Choice = "auto"  # where the project gets django-cloudrun: see source.py
 
 
 @dataclass
@@ -120,12 +125,19 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
         )
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
+    source = dependency_source(root, choices.dependency)
+    if source.wheel is not None and source.data is not None:
+        plan.changes.append(Change(
+            source.wheel, Action.CREATE, None, "",
+            "django-cloudrun as installed here (from a clone or a wheel, not the index)",
+            data=source.data,
+        ))  # fmt: skip
     image_file = config.build.dockerfile
     generated = {
-        image_file: (dockerfile(project, config), "the production image"),
+        image_file: (dockerfile(project, config, source), "the production image"),
         ".dockerignore": (DOCKERIGNORE, "what stays out of the image"),
         "cloudbuild.yaml": (cloudbuild(config), "Cloud Build: build, push, deploy"),
-        WORKFLOW_PATH: (workflow(config), "GitHub Actions: build, push, deploy"),
+        WORKFLOW_PATH: (workflow(config, source), "GitHub Actions: build, push, deploy"),
     }
     for name, (text, why) in generated.items():
         plan.changes.append(_generated(root, name, text, why, choices.force))
@@ -140,7 +152,7 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
             f"build.dockerfile in cloudrun.toml names ({image_file})"
         )
     plan.changes += _settings_changes(project, plan.notes)
-    plan.changes.append(_dependency_change(project))
+    plan.changes.append(_dependency_change(project, source))
     return plan
 
 
@@ -231,13 +243,15 @@ def _settings_changes(project: Project, notes: list[str]) -> list[Change]:
     ]
 
 
-def _dependency_change(project: Project) -> Change:
+def _dependency_change(project: Project, source: Source) -> Change:
     manager = project.manager
     name = manager.dependency_file
     old = _read(project.root / name)
     if old is None:  # a project with no dependency file at all: start a requirements.txt
-        return Change(name, Action.CREATE, None, new_requirements(), "Django and django-cloudrun")
-    new = add_dependency(manager, old)
+        text = new_requirements(source)
+        return Change(name, Action.CREATE, None, text, "Django and django-cloudrun")
+    new = add_dependency(manager, old, source)
     if new is None:
         return Change(name, Action.SAME, old, old, "dependencies")
-    return Change(name, Action.UPDATE, old, new, f"+ {requirement()}")
+    added = f"django-cloudrun from {source.wheel}" if source.wheel else requirement()
+    return Change(name, Action.UPDATE, old, new, f"+ {added}")
