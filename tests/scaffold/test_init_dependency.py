@@ -10,7 +10,16 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from scaffold_support import cli, commit_all, fresh, pipenv, poetry, run, run_stage, uv_project
+from scaffold_support import (
+    cli,
+    commit_all,
+    fresh,
+    pipenv,
+    poetry,
+    run,
+    run_stage,
+    uv_project,
+)
 
 from django_cloudrun import __version__
 from django_cloudrun.scaffold.source import installed_from_index
@@ -84,3 +93,11 @@ def test_dependency_index_asks_the_index_for_this_version(tmp_path):
     assert (root / "requirements.txt").read_text().splitlines()[-1] == (
         f"django-cloudrun>={__version__}"
     )
+
+
+def test_a_project_that_lists_django_cloudrun_already_gets_no_wheel(tmp_path):
+    root = fresh(tmp_path / "project")
+    (root / "requirements.txt").write_text("Django>=5.2,<5.3\ndjango-cloudrun==0.1.0\n")
+    init(root)
+    assert not (root / "vendor").exists()
+    assert "vendor/" not in (root / "Dockerfile").read_text()

@@ -9,14 +9,24 @@ from pathlib import Path
 
 import pytest
 from scaffold_support import (
-    OWN_DOCKERFILE, cli, commit_all, environ_settings, fresh, git, instructions, own_dockerfile,
+    OWN_DOCKERFILE,
+    cli,
+    commit_all,
+    environ_settings,
+    fresh,
+    git,
+    instructions,
+    own_dockerfile,
 )
 
 from django_cloudrun.cloud.deploy import check_rules
 from django_cloudrun.config import load_config, parse_config
-from django_cloudrun.config.topology import plain_environment, Placement
+from django_cloudrun.config.topology import Placement, plain_environment
 from django_cloudrun.local.errors import LocalError
-from django_cloudrun.local.project_check import check_required_variables, state_not_ignored
+from django_cloudrun.local.project_check import (
+    check_required_variables,
+    state_not_ignored,
+)
 from django_cloudrun.scaffold import detect_project
 from django_cloudrun.scaffold.dockerfile import dockerfile_gaps
 

@@ -41,13 +41,13 @@ def state_not_ignored(project: Path) -> str | None:
     try:
         inside = subprocess.run(
             ["git", "rev-parse", "--is-inside-work-tree"], cwd=project, capture_output=True,
-            text=True, timeout=10,
+            text=True, timeout=10, check=False,
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
         ignored = subprocess.run(
             ["git", "check-ignore", "-q", STATE_DIRECTORY], cwd=project, capture_output=True,
-            timeout=10,
+            timeout=10, check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -14,7 +14,7 @@ import re
 from .. import __version__
 from ..config import CloudRunConfig, names
 from .render import fill
-from .source import Source
+from .source import INDEX, Source
 
 __all__ = [
     "CI_PYTHON",
@@ -148,7 +148,7 @@ def cloudbuild(config: CloudRunConfig) -> str:
     )
 
 
-def workflow(config: CloudRunConfig, source: Source = Source()) -> str:
+def workflow(config: CloudRunConfig, source: Source = INDEX) -> str:
     project = config.project_id
     known = project is not None
     return fill(

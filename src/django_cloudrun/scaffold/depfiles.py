@@ -19,7 +19,7 @@ from .. import __version__
 from .errors import ScaffoldError
 from .listedit import append_item, toml_array_bounds
 from .managers import Manager
-from .source import Source
+from .source import INDEX, Source
 
 __all__ = ["PACKAGE", "add_dependency", "new_requirements", "requirement"]
 
@@ -32,7 +32,7 @@ def requirement() -> str:
     return f"{PACKAGE}>={__version__}"
 
 
-def new_requirements(source: Source = Source()) -> str:
+def new_requirements(source: Source = INDEX) -> str:
     """requirements.txt for a project that had none (a fresh startproject)."""
     django = metadata.version("Django").split(".")
     major, minor = int(django[0]), int(django[1])
@@ -43,7 +43,7 @@ def new_requirements(source: Source = Source()) -> str:
     )
 
 
-def add_dependency(manager: Manager, text: str, source: Source = Source()) -> str | None:
+def add_dependency(manager: Manager, text: str, source: Source = INDEX) -> str | None:
     """The dependency file's new text, or None when it already lists django-cloudrun.
 
     From a vendored wheel: requirements name its relative path; Pipfile and Poetry give the

@@ -20,7 +20,7 @@ from .managers import Manager
 from .project import Project
 from .render import fill
 from .required import build_placeholder, read_without_default
-from .source import Source
+from .source import INDEX, Source
 
 __all__ = ["DOCKERIGNORE", "IMAGE_USER_ID", "dockerfile", "dockerfile_gaps"]
 
@@ -125,7 +125,7 @@ cloudbuild.yaml
 """
 
 
-def dockerfile(project: Project, config: CloudRunConfig, source: Source = Source()) -> str:
+def dockerfile(project: Project, config: CloudRunConfig, source: Source = INDEX) -> str:
     manager = project.manager
     static = config.static.mode == "whitenoise"
     return fill(

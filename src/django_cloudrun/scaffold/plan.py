@@ -15,13 +15,13 @@ from pathlib import Path
 from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from .ci import cloudbuild, workflow
 from .cloudrun_toml import render_config
-from .errors import ScaffoldError
 from .depfiles import add_dependency, new_requirements, requirement
 from .dockerfile import DOCKERIGNORE, dockerfile, dockerfile_gaps
+from .errors import ScaffoldError
 from .project import Project
 from .required import required_variables
-from .source import Choice, Source, dependency_source
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
+from .source import INDEX, Choice, Source, dependency_source
 
 __all__ = ["Action", "Change", "InitChoices", "Plan", "plan_init"]
 
@@ -126,6 +126,9 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
     source = dependency_source(root, choices.dependency)
+    dependency = _dependency_change(project, source)
+    if dependency.action is Action.SAME and source.data is not None:
+        source = INDEX  # the project lists django-cloudrun already: no wheel to add
     if source.wheel is not None and source.data is not None:
         plan.changes.append(Change(
             source.wheel, Action.CREATE, None, "",
@@ -145,14 +148,15 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
     plan.changes.append(_gitignore(root))
     image = next(c for c in plan.changes if c.path == image_file)
     if image.action is Action.KEEP and image.old is not None:
-        plan.notes += [f"{image_file} (yours, kept) has {gap}" for gap in dockerfile_gaps(image.old)]
+        gaps = dockerfile_gaps(image.old)
+        plan.notes += [f"{image_file} (yours, kept) has {gap}" for gap in gaps]
         plan.notes.append(
             f"to adopt init's {image_file} (the diff above), run `init --force`: it replaces "
             f"yours. deploy, cloudbuild.yaml and the workflow build the file that "
             f"build.dockerfile in cloudrun.toml names ({image_file})"
         )
     plan.changes += _settings_changes(project, plan.notes)
-    plan.changes.append(_dependency_change(project, source))
+    plan.changes.append(dependency)
     return plan
 
 
@@ -180,10 +184,7 @@ def _generated(root: Path, name: str, text: str, why: str, force: bool) -> Chang
 def _ignores(text: str, entry: str) -> bool:
     """Whether an ignore file has a line that ignores `entry` (a top-level directory)."""
     bare = entry.strip("/")
-    return any(
-        line.strip().strip("/") == bare or line.strip() in (f"/{bare}", f"/{bare}/", f"{bare}/**")
-        for line in text.splitlines()
-    )
+    return any(line.strip().strip("/") in (bare, f"{bare}/**") for line in text.splitlines())
 
 
 def _appended(text: str, lines: str) -> str:

@@ -23,7 +23,9 @@ from urllib.parse import unquote, urlparse
 from .. import __version__
 from .errors import ScaffoldError
 
-__all__ = ["DISTRIBUTION", "VENDOR", "Source", "dependency_source", "installed_from_index"]
+__all__ = [
+    "DISTRIBUTION", "INDEX", "VENDOR", "Source", "dependency_source", "installed_from_index",
+]
 
 DISTRIBUTION = "django-cloudrun"
 VENDOR = "vendor"
@@ -40,6 +42,9 @@ class Source:
     @property
     def vendored(self) -> bool:
         return self.wheel is not None
+
+
+INDEX = Source()  # django-cloudrun from the package index
 
 
 def _direct_url() -> dict[str, object] | None:
@@ -64,7 +69,7 @@ def installed_from_index() -> bool:
 def dependency_source(root: Path, choice: Choice = "auto") -> Source:
     """The index, or a wheel of the installed package under vendor/ (built when missing)."""
     if choice == "index" or (choice == "auto" and installed_from_index()):
-        return Source()
+        return INDEX
     existing = sorted((root / VENDOR).glob(f"django_cloudrun-{__version__}-*.whl"))
     if existing:  # already vendored: a rebuild would differ only in its timestamps
         return Source(existing[-1].relative_to(root).as_posix())
@@ -100,7 +105,7 @@ def _wheel() -> Path:
     out = Path(tempfile.mkdtemp(prefix=_BUILT))
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), target],
-        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False,
     )
     wheels = sorted(out.glob("django_cloudrun-*.whl"))
     if result.returncode != 0 or not wheels:
