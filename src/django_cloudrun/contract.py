@@ -49,6 +49,7 @@ __all__ = [
     "SECRET_KEY",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
+    "DJANGO_SETTINGS_MODULE",
     "DJANGO_SUPERUSER_USERNAME",
     "DJANGO_SUPERUSER_EMAIL",
     "DJANGO_SUPERUSER_PASSWORD",
@@ -75,7 +76,6 @@ __all__ = [
     "CLOUD_RUN_TASK_INDEX",
     "CLOUD_RUN_TASK_ATTEMPT",
     "CLOUD_RUN_TASK_COUNT",
-    "DJANGO_SETTINGS_MODULE",
     "PYTHONUNBUFFERED",
     "STORAGE_EMULATOR_HOST",
     "GOOGLE_APPLICATION_CREDENTIALS",
@@ -164,6 +164,10 @@ DJANGO_DEBUG = EnvVar(
     "DJANGO_DEBUG",
     "Enables DEBUG outside production; ignored on Cloud Run (K_SERVICE or CLOUD_RUN_JOB set).",
 )
+DJANGO_SETTINGS_MODULE = EnvVar(
+    "DJANGO_SETTINGS_MODULE",
+    "Django's settings module, from settings_module in cloudrun.toml (the image sets it too).",
+)
 DJANGO_SUPERUSER_USERNAME = EnvVar(
     "DJANGO_SUPERUSER_USERNAME", "Username of the superuser created at deploy."
 )
@@ -249,9 +253,6 @@ CLOUD_RUN_TASK_ATTEMPT = EnvVar(
 )
 CLOUD_RUN_TASK_COUNT = EnvVar(
     "CLOUD_RUN_TASK_COUNT", "Number of tasks in the execution.", scope=Scope.PLATFORM
-)
-DJANGO_SETTINGS_MODULE = EnvVar(
-    "DJANGO_SETTINGS_MODULE", "The project's settings module, read by Django.", scope=Scope.IMAGE
 )
 PYTHONUNBUFFERED = EnvVar(
     "PYTHONUNBUFFERED",

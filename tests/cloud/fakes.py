@@ -221,9 +221,13 @@ class FakeStateStore:
 class FakeBuilder:
     journal: list[tuple[Any, ...]]
     error: CloudError | None = None
+    dockerfile: str = ""  # what the last build built
 
-    def build(self, source: Path, image: str, on_event: OnEvent) -> str:
+    def build(
+        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+    ) -> str:
         self.journal.append(("builder.build", source, image))
+        self.dockerfile = dockerfile
         if self.error is not None:
             raise self.error
         return f"{image.rsplit(':', 1)[0]}@{DIGEST}"

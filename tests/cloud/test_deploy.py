@@ -322,6 +322,16 @@ def test_without_a_dockerfile_deploy_asks_for_init_or_an_image(target, fakes):
     assert error.exit_code == 2
 
 
+def test_deploy_builds_the_dockerfile_cloudrun_toml_names(project_dir, fakes):
+    config = project_dir / "cloudrun.toml"
+    config.write_text(config.read_text() + '\n[build]\ndockerfile = "Dockerfile.cloudrun"\n')
+    error = failure(make_target(project_dir), fakes)
+    assert error.message.startswith("no Dockerfile.cloudrun (build.dockerfile in cloudrun.toml)")
+    (project_dir / "Dockerfile.cloudrun").write_text("FROM python:3.12-slim\n")
+    run_deploy(make_target(project_dir), fakes)
+    assert fakes.builder.dockerfile == "Dockerfile.cloudrun"
+
+
 def test_a_failed_build_stops_before_the_update(target, fakes):
     fakes.builder.error = CloudError("Cloud Build failed (step 0 exited 1); read its logs at URL")
     assert (

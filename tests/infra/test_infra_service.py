@@ -151,6 +151,18 @@ def test_every_variable_name_comes_from_the_contract_or_the_config():
         assert not {"PORT", "K_SERVICE", "K_REVISION"} & (set(plain) | set(secret))
 
 
+def test_the_service_and_every_job_run_the_settings_module_of_cloudrun_toml():
+    declared = deploy('settings_module = "config.settings.production"')
+    for container in (
+        service_container(declared),
+        *(job_container(declared, j) for j in ("db-init", "migrate")),
+    ):
+        plain, _ = env_of(container)
+        assert plain["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    plain, _ = env_of(service_container(deploy("")))
+    assert "DJANGO_SETTINGS_MODULE" not in plain  # the image's (init writes it there)
+
+
 def test_request_timeout_and_concurrency_reach_the_server():
     plain, _ = env_of(service_container(deploy("timeout_seconds = 900\nmax_concurrency = 40")))
     assert plain["CLOUDRUN_REQUEST_TIMEOUT"] == "900"

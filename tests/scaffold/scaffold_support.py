@@ -35,7 +35,17 @@ _SCRUBBED = (
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-    return {**env, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb", **extra}
+    # init adds django-cloudrun as if installed from the index: the wheelhouse fixture stands
+    # for the index. This checkout is an editable install, so init would vendor a wheel of it
+    # (tests of that say so with DJANGO_CLOUDRUN_DEPENDENCY=auto or wheel).
+    return {
+        **env,
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "TERM": "dumb",
+        "DJANGO_CLOUDRUN_DEPENDENCY": "index",
+        **extra,
+    }
 
 
 def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -50,9 +60,10 @@ def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess
     )
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The console script, as a user runs it (no terminal on stdin)."""
-    return run([str(SCRIPT), *args], cwd)
+def cli(*args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """The console script, as a user runs it (no terminal on stdin), on this checkout's code
+    (the virtual environment's editable install may point at another checkout)."""
+    return run([str(SCRIPT), *args], cwd, PYTHONPATH=str(REPO / "src"), **extra)
 
 
 def git(root: Path, *args: str) -> str:
@@ -245,3 +256,121 @@ def run_stage(
             )
             assert result.returncode == 0, f"RUN {args}\n{result.stdout}\n{result.stderr}"
     return environ
+
+
+_ENVIRON_BASE = '''\
+"""Base settings, shared by every environment."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+env.read_env(str(BASE_DIR / ".env"))
+
+DEBUG = env.bool("DJANGO_DEBUG", False)
+DATABASES = {"default": env.db("DATABASE_URL")}
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+ADMIN_URL = env("DJANGO_ADMIN_URL")
+STATIC_URL = "/static/"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.contrib.auth.context_processors.auth"]},
+    }
+]
+'''
+_ENVIRON_PRODUCTION = '''\
+"""Production settings."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["example.com"])
+ANYMAIL = {
+    "MAILGUN_API_KEY": env("MAILGUN_API_KEY"),
+    "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_DOMAIN"),
+}
+GS_BUCKET_NAME = env("DJANGO_GCP_STORAGE_BUCKET_NAME")
+REDIS_PASSWORD = os.environ["REDIS_PASSWORD"]
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+CACHE_TTL = env.int("CACHE_TTL", 300)
+'''
+_ENVIRON_LOCAL = '''\
+"""Development settings."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = True
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="not-a-secret")
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+LOCAL_ONLY = env("LOCAL_ONLY_VARIABLE")
+'''
+
+
+def environ_settings(root: Path) -> Path:
+    """A production template's layout: config/settings/{base,local,production}.py read with
+    django-environ, DATABASES from DATABASE_URL, manage.py on local, wsgi.py on production,
+    required variables without defaults, requirements/{base,local,production}.txt."""
+    startproject(root, "config")
+    (root / "config" / "settings.py").unlink()
+    package = root / "config" / "settings"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(_ENVIRON_BASE)
+    (package / "local.py").write_text(_ENVIRON_LOCAL)
+    (package / "production.py").write_text(_ENVIRON_PRODUCTION)
+    manage = root / "manage.py"
+    manage.write_text(manage.read_text().replace("config.settings'", "config.settings.local'"))
+    for name in ("wsgi.py", "asgi.py"):
+        path = root / "config" / name
+        path.write_text(path.read_text().replace("config.settings'", "config.settings.production'"))
+    (root / "requirements").mkdir()
+    (root / "requirements" / "base.txt").write_text("Django>=5.2,<5.3\ndjango-environ\n")
+    (root / "requirements" / "local.txt").write_text("-r base.txt\n")
+    (root / "requirements" / "production.txt").write_text("-r base.txt\ngunicorn\n")
+    (root / ".python-version").write_text("3.12\n")
+    return root
+
+
+OWN_DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /code
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+ENV DJANGO_SETTINGS_MODULE=mysite.settings
+CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+"""
+
+
+def own_dockerfile(root: Path) -> Path:
+    """A fresh project with a Dockerfile of its own and no .gitignore."""
+    startproject(root)
+    (root / "requirements.txt").write_text("Django>=5.2,<5.3\n")
+    (root / "Dockerfile").write_text(OWN_DOCKERFILE)
+    return root

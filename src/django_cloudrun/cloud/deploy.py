@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import ConfigError, names
+from ..config import FILL_IN, ConfigError, names, unfilled
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
@@ -79,6 +79,13 @@ def check_rules(target: CloudTarget) -> None:
             f"{unavailable[0].setting}: not deployable yet; `django-cloudrun plan` lists what deploy "
             "creates. Remove it from cloudrun.toml to deploy the rest."
         )
+    missing = unfilled(target.config)
+    if missing:
+        keys = ", ".join(f"environment_variables.{name}" for name in missing)
+        raise PrerequisiteError(
+            f"{keys}: still {FILL_IN!r} in cloudrun.toml; your settings require "
+            f"{'them' if len(missing) > 1 else 'it'}: give the real values, then deploy"
+        )
     try:
         rules(target.config)
     except BudgetError as error:
@@ -142,10 +149,12 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
     """The project's image built by Cloud Build and pushed to the app's repository."""
     from ..infra.build import default_image, image_repository
 
-    if not (target.project_dir / "Dockerfile").is_file():
+    dockerfile = target.config.build.dockerfile
+    if not (target.project_dir / dockerfile).is_file():
+        named = "" if dockerfile == "Dockerfile" else " (build.dockerfile in cloudrun.toml)"
         raise PrerequisiteError(
-            f"no Dockerfile in {target.project_dir}: write one with `django-cloudrun init`, "
-            "or pass --image with an image you built"
+            f"no {dockerfile}{named} in {target.project_dir}: write one with "
+            "`django-cloudrun init`, or pass --image with an image you built"
         )
     # The repository is part of the stack: create it (and only it) before pushing to it.
     on_event(Step("creating the image repository"))
@@ -160,7 +169,7 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
     on_event(Step(f"building {image} with Cloud Build"))
-    built = clients.builder.build(target.project_dir, image, on_event)
+    built = clients.builder.build(target.project_dir, image, on_event, dockerfile=dockerfile)
     on_event(Step(f"built {built}"))
     return built
 

@@ -96,8 +96,10 @@ class StateStore(Protocol):
 
 
 class Builder(Protocol):
-    def build(self, source: Path, image: str, on_event: OnEvent) -> str:
-        """Build `source` (a directory with a Dockerfile) as `image`; the image by digest."""
+    def build(
+        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+    ) -> str:
+        """Build `dockerfile` in `source` (the context) as `image`; the image by digest."""
         ...
 
 

@@ -68,12 +68,28 @@ def init(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change, as diffs; write nothing.")
     ] = False,
+    dependency: Annotated[
+        str,
+        typer.Option(
+            help="Where the project gets django-cloudrun: index (the package index), wheel "
+            "(a wheel of this installation in vendor/) or auto (wheel when this one was "
+            "installed from a clone, a wheel file or a VCS URL).",
+            envvar="DJANGO_CLOUDRUN_DEPENDENCY",
+        ),
+    ] = "auto",
 ) -> None:
     """Write cloudrun.toml, a Dockerfile, CI files and the settings hook into a Django project.
 
     Running it again changes nothing; files you changed are kept unless --force.
     """
-    choices = InitChoices(project_id=project_id, region=region, force=force)
+    if dependency not in ("auto", "index", "wheel"):
+        raise ScaffoldError(f"--dependency: {dependency!r} is not one of auto, index, wheel")
+    choices = InitChoices(
+        project_id=project_id,
+        region=region,
+        force=force,
+        dependency=dependency,  # type: ignore[arg-type]  # checked above
+    )
     interactive = not yes and sys.stdin.isatty()
     run_init(directory, choices, settings, python, interactive=interactive, dry_run=dry_run)
 
@@ -139,6 +155,7 @@ def _complete(root: Path, choices: InitChoices, interactive: bool) -> InitChoice
         region=region or _DEFAULT_REGION,
         github_repository=github_repository(root),
         force=choices.force,
+        dependency=choices.dependency,
     )
 
 

@@ -29,9 +29,10 @@ from ..local import (
     stop_running,
 )  # fmt: skip
 from ..local.logfiles import follow, log_paths
+from ..local.project_check import check_required_variables, state_not_ignored
 from . import cloud_ops
 from .cloud_common import CloudOption
-from .common import ConfigOption, EnvOption, JsonOption, console, stderr
+from .common import ConfigOption, EnvOption, JsonOption, console, stderr, warn
 from .local_view import UpView, components_table, cron_table, summary
 
 __all__ = ["down", "local_app", "logs", "reset", "run", "secret", "status", "up"]
@@ -89,6 +90,8 @@ def up(
     """Run the production topology on this machine: database, jobs, web service, probes."""
     project, resolved, layout = _project(config, env)
     _need_manage_py(project)
+    check_required_variables(project, resolved)
+    warn(filter(None, [state_not_ignored(project)]))
     if detach_:
         argv = ["up", "--config", str(config.resolve()), "--port", str(port),
                 "--liveness-period", str(liveness_period),

@@ -10,7 +10,13 @@ import typer
 from rich.text import Text
 from rich.tree import Tree
 
-from ..config import DEFAULT_PATH, load_config, redacted_dump, secret_warnings
+from ..config import (
+    DEFAULT_PATH,
+    fill_in_warnings,
+    load_config,
+    redacted_dump,
+    secret_warnings,
+)
 from .common import ConfigOption, EnvOption, JsonOption, console, warn
 
 __all__ = ["show_resolved", "validate"]
@@ -30,7 +36,7 @@ def validate(
 
 def show_resolved(path: Path, env: str | None, *, as_json: bool) -> None:
     resolved = load_config(path, env)
-    warn(secret_warnings(resolved))
+    warn(secret_warnings(resolved) + fill_in_warnings(resolved))
     data = redacted_dump(resolved)
     if as_json:
         typer.echo(json.dumps(data, indent=2))

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, computed_field, field_validator, mod
 from .errors import fail, fail_at
 from .rules import (
     SERVICE_NAME_RULE,
+    DottedModule,
     EnvName,
     Hostname,
     ProjectId,
@@ -89,6 +90,12 @@ class CloudRunConfig(Table):
         default="all", description="Where requests may come from."
     )
     public: bool = Field(default=True, description="Whether allUsers may invoke the service.")
+    settings_module: DottedModule | None = Field(
+        default=None,
+        description="Django settings module of the service, its jobs, the image and `up`, "
+        "such as config.settings.production (init detects it); unset means the project's own "
+        "DJANGO_SETTINGS_MODULE, the one manage.py sets.",
+    )
     vpc: VpcConfig = Field(default_factory=VpcConfig, description="VPC access.")
     database: DatabaseConfig = Field(default_factory=DatabaseConfig, description="Cloud SQL.")
     media: MediaConfig = Field(default_factory=MediaConfig, description="Media files.")

@@ -24,6 +24,8 @@ __all__ = [
     "CronSchedule",
     "DbTier",
     "DjangoUsername",
+    "DottedModule",
+    "RelativePath",
     "Email",
     "EnvName",
     "GithubRepository",
@@ -187,6 +189,21 @@ BucketSuffix = Annotated[
 AbsolutePath = Annotated[str, Rule(_ABSOLUTE_PATH_RULE, _absolute_path)]
 DjangoUsername = Annotated[
     str, matches(r"[\w.@+-]{1,150}", "1-150 letters, digits or @ . + - _ (Django's rule)")
+]
+RelativePath = Annotated[
+    str,
+    matches(
+        r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/-]+",
+        "a path relative to the project (cloudrun.toml's directory) without .., such as "
+        "Dockerfile or docker/production.Dockerfile",
+    ),
+]
+DottedModule = Annotated[
+    str,
+    matches(
+        r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
+        "a dotted Python module path such as config.settings.production",
+    ),
 ]
 Email = Annotated[
     str, matches(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address such as ops@example.com")

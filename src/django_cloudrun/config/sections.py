@@ -19,6 +19,7 @@ from .rules import (
     ManageCommand,
     PgIdentifier,
     Regex,
+    RelativePath,
     ResourceName,
     SecretsProvider,
     StateBackend,
@@ -217,8 +218,13 @@ class MonitoringConfig(Table):
 
 
 class BuildConfig(Table):
-    """Cloud Build trigger."""
+    """How the image is built: the Dockerfile, and the Cloud Build trigger."""
 
+    dockerfile: RelativePath = Field(
+        default="Dockerfile",
+        description="Dockerfile that deploy, cloudbuild.yaml and the GitHub workflow build, "
+        "relative to the project; the build context is the project.",
+    )
     github_repository: GithubRepository | None = Field(
         default=None,
         description="GitHub repository (owner/name) that triggers builds; none if unset.",

@@ -145,6 +145,7 @@ def plain_environment(
     """Variables with plain values for a process that receives ``scopes``."""
     budget = connection_budget(config.database.tier, config.max_instance_count)
     values = {
+        contract.DJANGO_SETTINGS_MODULE: config.settings_module or "",
         contract.DB_ENGINE: "django.db.backends.postgresql",
         contract.DB_HOST: placement.db_host,
         contract.DB_PORT: placement.db_port,

@@ -28,7 +28,7 @@ def apply_changes(root: Path, changes: list[Change]) -> list[Change]:
         for change in writes:
             target = root / change.path
             created_dirs += _make_parents(target.parent, root)
-            staged.append((_stage(target, change.new), target))
+            staged.append((_stage(target, change.new, change.data), target))
     except OSError as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
@@ -50,13 +50,14 @@ def _make_parents(directory: Path, root: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _stage(target: Path, text: str) -> Path:
-    """A flushed temporary copy of `text` next to `target`, with the target's permissions."""
+def _stage(target: Path, text: str, data: bytes | None = None) -> Path:
+    """A flushed temporary copy of `text` (or binary `data`) next to `target`, with the
+    target's permissions."""
     descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temporary = Path(name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8") if data is None else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, _mode(target))

@@ -14,6 +14,7 @@ import re
 from .. import __version__
 from ..config import CloudRunConfig, names
 from .render import fill
+from .source import INDEX, Source
 
 __all__ = [
     "CI_PYTHON",
@@ -56,7 +57,7 @@ timeout: 3600s
 steps:
   - id: build
     name: gcr.io/cloud-builders/docker
-    args: ["build", "--tag", "@IMAGE@", "."]
+    args: ["build", "--file", "@DOCKERFILE@", "--tag", "@IMAGE@", "."]
   - id: push
     name: gcr.io/cloud-builders/docker
     args: ["push", "@IMAGE@"]
@@ -114,7 +115,7 @@ jobs:
           docker login --username oauth2accesstoken --password-stdin "https://$REGION-docker.pkg.dev"
       - name: Build and push the image
         run: |
-          docker build --tag "$IMAGE" .
+          docker build --file @DOCKERFILE@ --tag "$IMAGE" .
           docker push "$IMAGE"
       - uses: @PYTHON@
         with:
@@ -127,7 +128,7 @@ jobs:
           # Only for a passphrase secrets provider; unused with Cloud KMS.
           PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
         run: |
-          python -m pip install --quiet "django-cloudrun[deploy]==@VERSION@"
+          python -m pip install --quiet "@INSTALL@"
           django-cloudrun deploy --image "$IMAGE"
 """
 
@@ -143,10 +144,11 @@ def cloudbuild(config: CloudRunConfig) -> str:
         SERVICE=config.service_name,
         APP=config.app_name,
         IMAGE="${_IMAGE}:$COMMIT_SHA",
+        DOCKERFILE=config.build.dockerfile,
     )
 
 
-def workflow(config: CloudRunConfig) -> str:
+def workflow(config: CloudRunConfig, source: Source = INDEX) -> str:
     project = config.project_id
     known = project is not None
     return fill(
@@ -162,7 +164,12 @@ def workflow(config: CloudRunConfig) -> str:
         PULUMI=WORKFLOW_ACTIONS["pulumi"],
         CI_PYTHON=CI_PYTHON,
         PULUMI_VERSION=PULUMI_VERSION,
-        VERSION=__version__,
+        INSTALL=(
+            f"./{source.wheel}[deploy]"
+            if source.wheel
+            else f"django-cloudrun[deploy]=={__version__}"
+        ),
+        DOCKERFILE=config.build.dockerfile,
     )
 
 

@@ -9,6 +9,8 @@ GCS FUSE gives the media mount).
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections import defaultdict
 from pathlib import PurePosixPath
 
@@ -17,8 +19,10 @@ from ..config import CloudRunConfig
 from .managers import Manager
 from .project import Project
 from .render import fill
+from .required import build_placeholder, read_without_default
+from .source import INDEX, Source
 
-__all__ = ["DOCKERIGNORE", "dockerfile"]
+__all__ = ["DOCKERIGNORE", "dockerfile", "dockerfile_gaps"]
 
 STATIC_ROOT = "/app/staticfiles"
 
@@ -72,7 +76,7 @@ _STATIC_COMMENT = """\
 """
 _STATIC = """ \\
  && @K_SERVICE@=collectstatic @SECRET_KEY@=collectstatic-placeholder @DB_HOST@=/nonexistent \\
-    @SERVICE_URLS@=http://localhost python manage.py collectstatic --noinput --verbosity 0
+    @SERVICE_URLS@=http://localhost@REQUIRED@ python manage.py collectstatic --noinput --verbosity 0
 ENV @COLLECTED@=1"""
 
 DOCKERIGNORE = """\
@@ -119,7 +123,7 @@ cloudbuild.yaml
 """
 
 
-def dockerfile(project: Project, config: CloudRunConfig) -> str:
+def dockerfile(project: Project, config: CloudRunConfig, source: Source = INDEX) -> str:
     manager = project.manager
     static = config.static.mode == "whitenoise"
     live = contract.LIVENESS_PROBE
@@ -129,11 +133,11 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
         PYTHON=project.python,
         TOOL=f'pip install --no-cache-dir "{manager.tool}" \\\n && ' if manager.tool else "",
         BUILD_ENV=_build_env(manager),
-        COPY=_copy(manager),
+        COPY=_copy(manager, source),
         INSTALL=manager.install.replace(" && ", " \\\n && "),
         UNBUFFERED_VAR=contract.PYTHONUNBUFFERED.name,
         SETTINGS_VAR=contract.DJANGO_SETTINGS_MODULE.name,
-        SETTINGS=project.settings_module,
+        SETTINGS=config.settings_module or project.settings_module,
         PORT_VAR=contract.PORT.name,
         PORT=str(contract.DEFAULT_PORT),
         STATIC_ROOT_VAR=contract.STATIC_ROOT.name,
@@ -155,6 +159,7 @@ def dockerfile(project: Project, config: CloudRunConfig) -> str:
             DB_HOST=contract.DB_HOST.name,
             SERVICE_URLS=contract.CLOUDRUN_SERVICE_URLS.name,
             COLLECTED=contract.STATIC_COLLECTED.name,
+            REQUIRED=_required_placeholders(project),
         )
         if static
         else "",
@@ -171,10 +176,11 @@ def _build_env(manager: Manager) -> str:
     )
 
 
-def _copy(manager: Manager) -> str:
-    """COPY lines for the files the install needs, keeping their directories."""
+def _copy(manager: Manager, source: Source) -> str:
+    """COPY lines for the files the install needs (a vendored wheel too), keeping their
+    directories."""
     by_dir: dict[str, list[str]] = defaultdict(list)
-    for name in manager.copy:
+    for name in (*manager.copy, *([source.wheel] if source.wheel else [])):
         by_dir[str(PurePosixPath(name).parent)].append(name)
     lines = []
     for directory, names in sorted(by_dir.items()):
@@ -189,3 +195,47 @@ def _media(config: CloudRunConfig) -> str:
     # The mount point of the media bucket, writable by django when run without Cloud Run.
     path = config.media.mount_path
     return f" \\\n && mkdir -p {path} && chown django:django {path}"
+
+
+def _required_placeholders(project: Project) -> str:
+    """Placeholders for what the settings read without a default, so they load at build."""
+    contract_names = {var.name for var in contract.CONTRACT}
+    found = [
+        r
+        for r in read_without_default(project.root, project.settings)
+        if r.name not in contract_names
+    ]
+    lines = "".join(f" \\\n    {r.name}={shlex.quote(build_placeholder(r))}" for r in found)
+    return lines + " \\\n   " if lines else ""
+
+
+def dockerfile_gaps(text: str) -> list[str]:
+    """What a project's own Dockerfile lacks for Cloud Run, one line each."""
+    lines = [line.split("#")[0] for line in text.splitlines()]
+    code = "\n".join(lines)
+    instructions = [line.strip().split(None, 1) for line in lines if line.strip()]
+    serve = " ".join(
+        parts[1]
+        for parts in instructions
+        if parts[0].upper() in ("CMD", "ENTRYPOINT") and len(parts) > 1
+    )
+    gaps = []
+    uid = str(contract.CONTAINER_UID)
+    numeric = re.search(rf"(?im)^\s*USER\s+{uid}\b", code)
+    created = re.search(rf"(--uid|-u)[ =]{uid}\b", code) and re.search(r"(?im)^\s*USER\s", code)
+    if not (numeric or created):
+        gaps.append(
+            f"no user with UID {uid}: GCS FUSE gives the media mount to {uid}:{uid}, so "
+            "uploads fail for any other user"
+        )
+    if "cloudrun_serve" not in serve and not ("gunicorn" in serve and "PORT" in serve):
+        gaps.append(
+            "no CMD that runs `python manage.py cloudrun_serve` (or gunicorn bound to "
+            "0.0.0.0:$PORT): Cloud Run sends requests to $PORT and probes /health/"
+        )
+    port = contract.DEFAULT_PORT
+    if not re.search(rf"\b{port}\b|\$\{{?PORT\b", code):
+        gaps.append(f"no server on port {port} ($PORT), where Cloud Run sends requests")
+    if "collectstatic" not in code:
+        gaps.append("no collectstatic: WhiteNoise serves the static files collected into the image")
+    return gaps

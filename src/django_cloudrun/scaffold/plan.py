@@ -16,14 +16,17 @@ from ..config import DEFAULT_PATH, CloudRunConfig, load_config
 from .ci import cloudbuild, workflow
 from .cloudrun_toml import render_config
 from .depfiles import add_dependency, new_requirements, requirement
-from .dockerfile import DOCKERIGNORE, dockerfile
+from .dockerfile import DOCKERIGNORE, dockerfile, dockerfile_gaps
 from .errors import ScaffoldError
 from .project import Project
+from .required import required_variables
 from .settings_edit import SettingsFile, add_app, add_configure, has_app
+from .source import INDEX, Choice, Source, dependency_source
 
 __all__ = ["Action", "Change", "InitChoices", "Plan", "plan_init"]
 
 WORKFLOW_PATH = ".github/workflows/deploy.yml"
+STATE_IGNORE = ".cloudrun/"  # up's state: local secrets, the database, logs
 
 
 class Action(str, Enum):
@@ -41,12 +44,15 @@ class Change:
     old: str | None
     new: str
     why: str
+    data: bytes | None = None  # a binary file's content (then new is "")
 
     @property
     def writes(self) -> bool:
         return self.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
 
     def diff(self) -> str:
+        if self.data is not None:
+            return f"Binary file b/{self.path} ({len(self.data)} bytes)\n"
         old = [] if self.old is None else self.old.splitlines(keepends=True)
         lines = difflib.unified_diff(
             old,
@@ -63,6 +69,7 @@ class InitChoices:
     region: str | None = None
     github_repository: str | None = None
     force: bool = False
+    dependency: Choice = "auto"  # where the project gets django-cloudrun: see source.py
 
 
 @dataclass
@@ -90,21 +97,64 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
         config = load_config(config_path)
         if choices.project_id or choices.region:
             notes.append("cloudrun.toml exists and is kept: edit it to change project or region")
+        if config.settings_module is None:
+            notes.append(
+                f"cloudrun.toml has no settings_module: add settings_module = "
+                f'"{project.settings_module}" so that deploy and `up` use the settings the '
+                "image sets"
+            )
         config_change = Change(str(DEFAULT_PATH), Action.SAME, None, "", "your deployment")
+        given = set(config.environment_variables) | set(config.secret_environment_variables)
+        absent = [r.name for r in required_variables(root, project.settings) if r.name not in given]
+        if absent:
+            notes.append(
+                f"your settings require {', '.join(absent)} and cloudrun.toml gives "
+                f"{'them' if len(absent) > 1 else 'it'} no value: add "
+                f"{'them' if len(absent) > 1 else 'it'} to [environment_variables] or "
+                "[secret_environment_variables]"
+            )
     else:
-        text, config = render_config(choices.project_id, choices.region, choices.github_repository)
+        text, config = render_config(
+            choices.project_id,
+            choices.region,
+            choices.github_repository,
+            project.settings_module,
+            required_variables(project.root, project.settings),
+        )
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)
+    source = dependency_source(root, choices.dependency)
+    dependency = _dependency_change(project, source)
+    if dependency.action is Action.SAME and source.data is not None:
+        source = INDEX  # the project lists django-cloudrun already: no wheel to add
+    if source.wheel is not None and source.data is not None:
+        plan.changes.append(Change(
+            source.wheel, Action.CREATE, None, "",
+            "django-cloudrun as installed here (from a clone or a wheel, not the index)",
+            data=source.data,
+        ))  # fmt: skip
+    image_file = config.build.dockerfile
     generated = {
-        "Dockerfile": (dockerfile(project, config), "the production image"),
+        image_file: (dockerfile(project, config, source), "the production image"),
         ".dockerignore": (DOCKERIGNORE, "what stays out of the image"),
         "cloudbuild.yaml": (cloudbuild(config), "Cloud Build: build, push, deploy"),
-        WORKFLOW_PATH: (workflow(config), "GitHub Actions: build, push, deploy"),
+        WORKFLOW_PATH: (workflow(config, source), "GitHub Actions: build, push, deploy"),
     }
     for name, (text, why) in generated.items():
         plan.changes.append(_generated(root, name, text, why, choices.force))
+    plan.changes = [_ignoring_state(c) if c.path == ".dockerignore" else c for c in plan.changes]
+    plan.changes.append(_gitignore(root))
+    image = next(c for c in plan.changes if c.path == image_file)
+    if image.action is Action.KEEP and image.old is not None:
+        gaps = dockerfile_gaps(image.old)
+        plan.notes += [f"{image_file} (yours, kept) has {gap}" for gap in gaps]
+        plan.notes.append(
+            f"to adopt init's {image_file} (the diff above), run `init --force`: it replaces "
+            f"yours. deploy, cloudbuild.yaml and the workflow build the file that "
+            f"build.dockerfile in cloudrun.toml names ({image_file})"
+        )
     plan.changes += _settings_changes(project, plan.notes)
-    plan.changes.append(_dependency_change(project))
+    plan.changes.append(dependency)
     return plan
 
 
@@ -127,6 +177,37 @@ def _generated(root: Path, name: str, text: str, why: str, force: bool) -> Chang
     if old == text:
         return Change(name, Action.SAME, old, text, why)
     return Change(name, Action.REPLACE if force else Action.KEEP, old, text, why)
+
+
+def _ignores(text: str, entry: str) -> bool:
+    """Whether an ignore file has a line that ignores `entry` (a top-level directory)."""
+    bare = entry.strip("/")
+    return any(line.strip().strip("/") in (bare, f"{bare}/**") for line in text.splitlines())
+
+
+def _appended(text: str, lines: str) -> str:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith("\n"):
+        text += newline
+    return text + lines.replace("\n", newline)
+
+
+def _ignoring_state(change: Change) -> Change:
+    """A project's own .dockerignore, kept, still gets up's state directory added."""
+    if change.action is not Action.KEEP or change.old is None or _ignores(change.old, ".cloudrun"):
+        return change
+    new = _appended(change.old, "# django-cloudrun up's local state\n.cloudrun\n")
+    return Change(change.path, Action.UPDATE, change.old, new, "+ .cloudrun")
+
+
+def _gitignore(root: Path) -> Change:
+    old = _read(root / ".gitignore")
+    entry = f"# django-cloudrun up's local state: secrets, database, logs\n{STATE_IGNORE}\n"
+    if old is None:
+        return Change(".gitignore", Action.CREATE, None, entry, f"ignores {STATE_IGNORE}")
+    if _ignores(old, STATE_IGNORE):
+        return Change(".gitignore", Action.SAME, old, old, f"ignores {STATE_IGNORE}")
+    return Change(".gitignore", Action.UPDATE, old, _appended(old, entry), f"+ {STATE_IGNORE}")
 
 
 def _relative(project: Project, path: Path) -> str:
@@ -161,13 +242,15 @@ def _settings_changes(project: Project, notes: list[str]) -> list[Change]:
     ]
 
 
-def _dependency_change(project: Project) -> Change:
+def _dependency_change(project: Project, source: Source) -> Change:
     manager = project.manager
     name = manager.dependency_file
     old = _read(project.root / name)
     if old is None:  # a project with no dependency file at all: start a requirements.txt
-        return Change(name, Action.CREATE, None, new_requirements(), "Django and django-cloudrun")
-    new = add_dependency(manager, old)
+        text = new_requirements(source)
+        return Change(name, Action.CREATE, None, text, "Django and django-cloudrun")
+    new = add_dependency(manager, old, source)
     if new is None:
         return Change(name, Action.SAME, old, old, "dependencies")
-    return Change(name, Action.UPDATE, old, new, f"+ {requirement()}")
+    added = f"django-cloudrun from {source.wheel}" if source.wheel else requirement()
+    return Change(name, Action.UPDATE, old, new, f"+ {added}")

@@ -13,7 +13,7 @@ from .managers import Manager, detect_manager
 from .pyversion import SUPPORTED, detect_python
 from .settings_edit import SettingsFile
 
-__all__ = ["Project", "detect_project", "module_file"]
+__all__ = ["Project", "detect_project", "module_file", "settings_files"]
 
 SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -46,7 +46,7 @@ def detect_project(
             f"no manage.py in {root}{hint}; run init at the root of a Django project"
         )
     notes: list[str] = []
-    module = settings or _settings_in(manage) or _only_settings_module(root, notes)
+    module = settings or _configured_settings(root) or _production_settings(root, notes)
     if not _DOTTED.fullmatch(module):
         raise ScaffoldError(f"settings module {module!r} is not a dotted module name")
     path = module_file(root, module)
@@ -80,6 +80,20 @@ def detect_project(
     )
 
 
+def settings_files(root: Path, module: str | None) -> tuple[str, tuple[SettingsFile, ...]] | None:
+    """(the module, its file and what it star-imports) for `module`, or manage.py's when
+    None; None when there is no such module to read."""
+    if module is None and (root / "manage.py").is_file():
+        module = _settings_in(root / "manage.py")
+    path = module_file(root, module) if module and _DOTTED.fullmatch(module) else None
+    if module is None or path is None:
+        return None
+    try:
+        return module, tuple(_with_star_imports(root, SettingsFile.read(module, path)))
+    except ScaffoldError:
+        return None
+
+
 def module_file(root: Path, module: str) -> Path | None:
     base = root.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
@@ -111,6 +125,85 @@ def _settings_in(path: Path) -> str | None:
         ):
             return str(args[1].value)  # type: ignore[attr-defined]
     return None
+
+
+# Where a project names its settings module besides manage.py, in the order they are trusted.
+_SETTINGS_SOURCES = ("*/wsgi.py", "*/asgi.py", "config/wsgi.py", "config/asgi.py")
+_DEPLOYED_SOURCES = ("Procfile", "Dockerfile")  # what a server runs: trusted before manage.py
+_PRODUCTION = ("production", "prod")
+_NOT_PRODUCTION = frozenset(
+    {"base", "common", "local", "dev", "develop", "development", "test", "tests", "testing", "ci"}
+)
+_ASSIGNED = re.compile(
+    rf"{SETTINGS_VARIABLE}\s*[=:]\s*[\"']?([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)", re.MULTILINE
+)
+
+
+def _configured_settings(root: Path) -> str | None:
+    """settings_module of an existing cloudrun.toml: init then writes what it says."""
+    from ..config import DEFAULT_PATH, load_config
+
+    path = root / DEFAULT_PATH
+    return load_config(path).settings_module if path.is_file() else None
+
+
+def _production_settings(root: Path, notes: list[str]) -> str:
+    """The settings module production runs: of the modules the project names (manage.py,
+    wsgi.py, asgi.py, Procfile, Dockerfile, .env) and the production/prod module of their
+    settings package, the first whose name is production or prod, else the first not named
+    for development (local, dev, settings_test, base, ...), else manage.py's. The settings
+    hook then goes into that module; INSTALLED_APPS is edited where it is defined, such as
+    a base module the production module star-imports."""
+    named = _named_settings(root)
+    if not named:
+        return _only_settings_module(root, notes)
+    candidates = list(named)
+    for module in named:
+        path = module_file(root, module)
+        # A settings package (settings/__init__.py) or a module in one: look beside it.
+        package = (
+            module
+            if path is not None and path.name == "__init__.py"
+            else (module.rpartition(".")[0])
+        )
+        if package and module_file(root, package) is not None:
+            candidates += [f"{package}.{name}" for name in _PRODUCTION]
+    existing = [m for m in dict.fromkeys(candidates) if module_file(root, m) is not None]
+
+    def leaf(module: str) -> str:
+        return module.rpartition(".")[2]
+
+    chosen = next((m for m in existing if leaf(m) in _PRODUCTION), None) or next(
+        (m for m in existing if not _NOT_PRODUCTION & set(leaf(m).split("_"))),
+        named[0],
+    )
+    manage = _settings_in(root / "manage.py")
+    if manage is not None and manage != chosen:
+        notes.append(
+            f"manage.py uses {manage}; the image, the deployment and `up` use {chosen}, "
+            "recorded as settings_module in cloudrun.toml (--settings chooses another)"
+        )
+    return chosen
+
+
+def _named_settings(root: Path) -> list[str]:
+    """The settings modules the project's files name: Procfile's and Dockerfile's, then
+    manage.py's, wsgi.py's, asgi.py's and .env's."""
+    found: list[str | None] = [m for name in _DEPLOYED_SOURCES for m in _assigned_in(root / name)]
+    found.append(_settings_in(root / "manage.py"))
+    for pattern in _SETTINGS_SOURCES:
+        found += [_settings_in(path) for path in sorted(root.glob(pattern))]
+    found += _assigned_in(root / ".env")
+    return [module for module in dict.fromkeys(found) if module]
+
+
+def _assigned_in(path: Path) -> list[str]:
+    """DJANGO_SETTINGS_MODULE=... in a text file (Procfile, Dockerfile ENV, .env)."""
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return _ASSIGNED.findall(text)
 
 
 def _only_settings_module(root: Path, notes: list[str]) -> str:

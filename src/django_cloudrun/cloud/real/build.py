@@ -48,7 +48,9 @@ class CloudBuilder:
             bucket.blob(blob).upload_from_file(archive, content_type="application/gzip")
         return name, blob
 
-    def build(self, source: Path, image: str, on_event: OnEvent) -> str:
+    def build(
+        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+    ) -> str:
         from google.api_core.exceptions import GoogleAPICallError
         from google.cloud.devtools import cloudbuild_v1
 
@@ -58,7 +60,11 @@ class CloudBuilder:
                 source=cloudbuild_v1.Source(
                     storage_source=cloudbuild_v1.StorageSource(bucket=bucket, object_=blob)
                 ),
-                steps=[cloudbuild_v1.BuildStep(name=DOCKER, args=["build", "--tag", image, "."])],
+                steps=[
+                    cloudbuild_v1.BuildStep(
+                        name=DOCKER, args=["build", "--file", dockerfile, "--tag", image, "."]
+                    )
+                ],
                 images=[image],
                 timeout=BUILD_TIMEOUT,
             )
