@@ -198,12 +198,21 @@ def _media(config: CloudRunConfig) -> str:
 
 
 def _required_placeholders(project: Project) -> str:
-    """Placeholders for what the settings read without a default, so they load at build."""
-    contract_names = {var.name for var in contract.CONTRACT}
+    """Placeholders for what the settings read without a default, so they load at build.
+
+    Only the variables the image's ENV or the collectstatic line set are left out: the
+    others, DATABASE_URL included, exist only on Cloud Run."""
+    image_sets = {
+        contract.SECRET_KEY.name,
+        contract.DB_HOST.name,
+        contract.PYTHONUNBUFFERED.name,
+        contract.DJANGO_SETTINGS_MODULE.name,
+        contract.PORT.name,
+        contract.STATIC_ROOT.name,
+        contract.K_SERVICE.name,
+    }
     found = [
-        r
-        for r in read_without_default(project.root, project.settings)
-        if r.name not in contract_names
+        r for r in read_without_default(project.root, project.settings) if r.name not in image_sets
     ]
     lines = "".join(f" \\\n    {r.name}={shlex.quote(build_placeholder(r))}" for r in found)
     return lines + " \\\n   " if lines else ""

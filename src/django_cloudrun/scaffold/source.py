@@ -54,16 +54,28 @@ INDEX = Source()  # django-cloudrun from the package index
 
 def _direct_url() -> dict[str, object] | None:
     try:
-        text = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None
+    text = distribution.read_text("direct_url.json")
     if not text:
-        return None
+        return _source_tree(distribution)
     try:
         data = json.loads(text)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _source_tree(distribution: metadata.Distribution) -> dict[str, object] | None:
+    """A checkout's own metadata (src/django_cloudrun.egg-info, which setuptools writes for an
+    editable install) found first on sys.path: the package runs from that clone."""
+    found = distribution.locate_file("")
+    info = Path(str(found)) / f"{DISTRIBUTION.replace('-', '_')}.egg-info"
+    root = info.parent.parent
+    if info.is_dir() and (root / "pyproject.toml").is_file():
+        return {"url": root.resolve().as_uri(), "dir_info": {}}
+    return None
 
 
 def installed_from_index() -> bool:
