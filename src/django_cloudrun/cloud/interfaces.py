@@ -30,13 +30,18 @@ __all__ = [
     "ProjectInfo",
     "ResourceFailure",
     "ServiceState",
+    "StackOutputs",
     "StackResource",
     "StateStore",
     "Traffic",
+    "Urns",
 ]
 
 
 # Pulumi
+
+StackOutputs = Mapping[str, Any]  # a stack's outputs by name
+Urns = Sequence[str]  # Pulumi resource URNs
 
 
 @dataclass(frozen=True)
@@ -65,13 +70,8 @@ class EngineFailed(CloudError):
 
 class Engine(Protocol):
     def up(
-        self,
-        stack: StackSettings,
-        program: Program,
-        on_event: OnEvent,
-        *,
-        targets: Sequence[str] = (),
-    ) -> Mapping[str, Any]:
+        self, stack: StackSettings, program: Program, on_event: OnEvent, *, targets: Urns = ()
+    ) -> StackOutputs:
         """Create or update the stack (only `targets`, URNs, when given); its outputs."""
         ...
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 import typer
 
+from ..cloud.clients import Clients, clients_for
 from ..cloud.deploy import Confirm
+from ..cloud.events import OnEvent
 from ..cloud.stack import CloudTarget, target_for
 from ..config import load_config
+from .cloud_view import DeployView
+from .common import console
 
 __all__ = [
     "BackendOption",
@@ -19,7 +23,10 @@ __all__ = [
     "YesOption",
     "confirmer",
     "load_target",
+    "run_shown",
 ]
+
+T_co = TypeVar("T_co", covariant=True)
 
 CloudOption = Annotated[
     bool,
@@ -76,3 +83,19 @@ def confirmer(yes: bool) -> Confirm:
         return typer.confirm(question, default=False)
 
     return confirm
+
+
+class Operation(Protocol[T_co]):
+    """cloud.deploy.deploy or cloud.destroy.destroy, its own options bound."""
+
+    def __call__(
+        self, target: CloudTarget, clients: Clients, *, confirm: Confirm, on_event: OnEvent
+    ) -> T_co: ...
+
+
+def run_shown(operation: Operation[T_co], target: CloudTarget, yes: bool) -> T_co:
+    """Run deploy or destroy on ``target``, asking as ``yes`` says, its progress in view."""
+    with DeployView(console) as view:
+        return operation(
+            target, clients_for(target), confirm=confirmer(yes), on_event=view.on_event
+        )

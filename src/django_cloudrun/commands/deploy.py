@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
 
 from ..cloud import deploy as cloud_deploy
-from ..cloud.clients import clients_for
 from ..config import DEFAULT_PATH
-from .cloud_common import (
-    BackendOption,
-    SecretsProviderOption,
-    YesOption,
-    confirmer,
-    load_target,
-)  # fmt: skip
-from .cloud_view import DeployView, deployment_summary
+from .cloud_common import BackendOption, SecretsProviderOption, YesOption, load_target, run_shown
+from .cloud_view import deployment_summary
 from .common import ConfigOption, EnvOption, console
 
 __all__ = ["deploy"]
@@ -40,14 +34,7 @@ def deploy(
 ) -> None:
     """Create or update the app on Google Cloud: db-init and migrate run before traffic moves."""
     target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
-    with DeployView(console) as view:
-        result = cloud_deploy.deploy(
-            target,
-            clients_for(target),
-            image=image,
-            confirm=confirmer(yes),
-            on_event=view.on_event,
-        )
+    result = run_shown(partial(cloud_deploy.deploy, image=image), target, yes)
     console.print(f"Deployed {result.service} to {result.project} ({result.region})", markup=False)
     for row in deployment_summary(result):
         console.print(row, soft_wrap=True)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
 
 from ..cloud import destroy as cloud_destroy
-from ..cloud.clients import clients_for
 from ..config import DEFAULT_PATH
-from .cloud_common import (
-    BackendOption,
-    SecretsProviderOption,
-    YesOption,
-    confirmer,
-    load_target,
-)  # fmt: skip
-from .cloud_view import DeployView
+from .cloud_common import BackendOption, SecretsProviderOption, YesOption, load_target, run_shown
 from .common import ConfigOption, EnvOption, console
 
 __all__ = ["destroy"]
@@ -41,12 +34,5 @@ def destroy(
 ) -> None:
     """Delete everything deploy created; refuses while the database or bucket hold data."""
     target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
-    with DeployView(console) as view:
-        done = cloud_destroy.destroy(
-            target,
-            clients_for(target),
-            delete_data=delete_data,
-            confirm=confirmer(yes),
-            on_event=view.on_event,
-        )
+    done = run_shown(partial(cloud_destroy.destroy, delete_data=delete_data), target, yes)
     console.print(done, markup=False)

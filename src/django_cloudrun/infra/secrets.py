@@ -65,24 +65,16 @@ def generated_secrets(
             ),
             opts=opts,
         )
-        secret = secretmanager.Secret(
-            f"{name}-{ref.key}",
-            secretmanager.SecretArgs(
-                project=project,
-                secret_id=secret_id(service, ref.key),
-                labels=labels,
-                replication=secretmanager.SecretReplicationArgs(
-                    auto=secretmanager.SecretReplicationAutoArgs()
-                ),
-            ),
-            opts=opts,
+        stored = composed_secret(
+            name,
+            ref.key,
+            password.result,
+            project=project,
+            service=service,
+            labels=labels,
+            parent=parent,
         )
-        version = secretmanager.SecretVersion(
-            f"{name}-{ref.key}",
-            secretmanager.SecretVersionArgs(secret=secret.id, secret_data=password.result),
-            opts=opts,
-        )
-        out[ref.key] = GeneratedSecret(ref, password, secret, version)
+        out[ref.key] = GeneratedSecret(ref, password, stored.secret, stored.version)
     return out
 
 

@@ -47,6 +47,16 @@ def connection_name(config: CloudRunConfig) -> str:
     )
 
 
+class _InRoot:
+    """A path of the layout: ``name`` under its root."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, layout: Layout, owner: type[Layout]) -> Path:
+        return layout.root / self.name
+
+
 @dataclass(frozen=True)
 class Layout:
     project: Path  # the directory of cloudrun.toml and manage.py
@@ -54,9 +64,12 @@ class Layout:
     socket_dir: Path  # plays /cloudsql/PROJECT:REGION:INSTANCE
     cluster: Path | None = None  # set when the cluster lives outside ``root``: its directory
 
-    @property
-    def pgdata(self) -> Path:
-        return (self.cluster or self.root) / "postgres"
+    secrets = _InRoot("secrets")
+    media = _InRoot("media")
+    storage = _InRoot("storage")
+    logs = _InRoot("logs")
+    state = _InRoot("state.json")
+    lock = _InRoot("up.lock")
 
     @property
     def cluster_home(self) -> Path:
@@ -64,28 +77,8 @@ class Layout:
         return self.cluster or self.root
 
     @property
-    def secrets(self) -> Path:
-        return self.root / "secrets"
-
-    @property
-    def media(self) -> Path:
-        return self.root / "media"
-
-    @property
-    def storage(self) -> Path:
-        return self.root / "storage"
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state.json"
-
-    @property
-    def lock(self) -> Path:
-        return self.root / "up.lock"
+    def pgdata(self) -> Path:
+        return self.cluster_home / "postgres"
 
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"

@@ -90,56 +90,50 @@ def requirements(root: Path, name: str) -> Manager:
 
 
 def _uv() -> Manager:
-    return Manager(
-        name="uv",
-        label="uv (pyproject.toml + uv.lock)",
-        dependency_file="pyproject.toml",
-        copy=("pyproject.toml", "uv.lock"),
-        tool=f"uv=={UV_VERSION}",
-        # --locked fails the build when uv.lock is older than pyproject.toml, instead of
-        # quietly installing the stale lock.
-        install="uv sync --locked --no-dev --no-install-project --no-cache",
-        lock_command="uv lock",
-    )
+    # --locked fails the build when uv.lock is older than pyproject.toml, instead of
+    # quietly installing the stale lock.
+    install = "uv sync --locked --no-dev --no-install-project --no-cache"
+    return _locking("uv", "uv", "pyproject.toml", "uv.lock", UV_VERSION, install)
 
 
 def _poetry(root: Path) -> Manager:
-    if not (root / "poetry.lock").is_file():
-        raise ScaffoldError(
-            "Poetry project without poetry.lock: run `poetry lock`, commit it, then run init "
-            "again (the image installs exactly what the lock file says)"
-        )
-    return Manager(
-        name="poetry",
-        label="Poetry (pyproject.toml + poetry.lock)",
-        dependency_file="pyproject.toml",
-        copy=("pyproject.toml", "poetry.lock"),
-        tool=f"poetry=={POETRY_VERSION}",
-        # Poetry installs into the active virtual environment: VIRTUAL_ENV=/opt/venv.
-        install="poetry install --only main --no-root --no-interaction --no-ansi",
-        lock_command="poetry lock",
-    )
+    _require_lock(root, "Poetry", "poetry", "poetry.lock")
+    # Poetry installs into the active virtual environment: VIRTUAL_ENV=/opt/venv.
+    install = "poetry install --only main --no-root --no-interaction --no-ansi"
+    return _locking("poetry", "Poetry", "pyproject.toml", "poetry.lock", POETRY_VERSION, install)
 
 
 def _pipenv(root: Path) -> Manager:
-    if not (root / "Pipfile.lock").is_file():
+    _require_lock(root, "Pipenv", "pipenv", "Pipfile.lock")
+    # verify refuses a Pipfile.lock older than the Pipfile.
+    install = (
+        "pipenv verify && pipenv requirements > requirements.txt"
+        " && pip install --no-cache-dir -r requirements.txt"
+    )
+    return _locking("pipenv", "Pipenv", "Pipfile", "Pipfile.lock", PIPENV_VERSION, install)
+
+
+def _locking(
+    tool: str, title: str, manifest: str, lock: str, tool_version: str, install: str
+) -> Manager:
+    """A manager whose tool keeps a lock file beside the manifest; `<tool> lock` refreshes it."""
+    return Manager(
+        name=tool,
+        label=f"{title} ({manifest} + {lock})",
+        dependency_file=manifest,
+        copy=(manifest, lock),
+        tool=f"{tool}=={tool_version}",
+        install=install,
+        lock_command=f"{tool} lock",
+    )
+
+
+def _require_lock(root: Path, title: str, tool: str, lock: str) -> None:
+    if not (root / lock).is_file():
         raise ScaffoldError(
-            "Pipenv project without Pipfile.lock: run `pipenv lock`, commit it, then run init "
+            f"{title} project without {lock}: run `{tool} lock`, commit it, then run init "
             "again (the image installs exactly what the lock file says)"
         )
-    return Manager(
-        name="pipenv",
-        label="Pipenv (Pipfile + Pipfile.lock)",
-        dependency_file="Pipfile",
-        copy=("Pipfile", "Pipfile.lock"),
-        tool=f"pipenv=={PIPENV_VERSION}",
-        # verify refuses a Pipfile.lock older than the Pipfile.
-        install=(
-            "pipenv verify && pipenv requirements > requirements.txt"
-            " && pip install --no-cache-dir -r requirements.txt"
-        ),
-        lock_command="pipenv lock",
-    )
 
 
 def _included(root: Path, name: str, depth: int = 0) -> list[str]:

@@ -8,14 +8,13 @@ failed update says which resource failed and why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CloudError, one_line
 from ..events import OnEvent, ResourceChange
-from ..interfaces import EngineFailed, ResourceFailure, StackResource
+from ..interfaces import EngineFailed, ResourceFailure, StackOutputs, StackResource, Urns
 from ..stack import Program, StackSettings
 
 if TYPE_CHECKING:
@@ -132,13 +131,8 @@ class AutomationEngine:
         return stack
 
     def up(
-        self,
-        stack: StackSettings,
-        program: Program,
-        on_event: OnEvent,
-        *,
-        targets: Sequence[str] = (),
-    ) -> Mapping[str, Any]:
+        self, stack: StackSettings, program: Program, on_event: OnEvent, *, targets: Urns = ()
+    ) -> StackOutputs:
         from pulumi.automation.errors import CommandError
 
         selected = self._stack(stack, program, create=True)

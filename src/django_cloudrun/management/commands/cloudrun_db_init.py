@@ -1,10 +1,11 @@
 import os
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 
 from ... import contract
 from ...dbinit import AdminCredentials, AppDatabase, DbInitError, initialize, parse_extensions
+from ..arguments import add_database_argument
 
 
 class Command(BaseCommand):
@@ -12,11 +13,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--database",
-            default=DEFAULT_DB_ALIAS,
-            help="Database alias whose NAME, USER and PASSWORD are set up.",
-        )
+        add_database_argument(parser, "Database alias whose NAME, USER and PASSWORD are set up.")
 
     def handle(self, *args, **options):
         settings_dict = connections[options["database"]].settings_dict

@@ -2,11 +2,12 @@ import os
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 
 from ... import contract
 from ...locks import advisory_lock
 from ...superuser import SuperuserError, ensure_superuser
+from ..arguments import add_database_argument
 
 # Shared by every migrate run against the same database.
 MIGRATE_LOCK_KEY = 0x646A616E676F_6D  # "djangom"
@@ -21,9 +22,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--database", default=DEFAULT_DB_ALIAS, help="Database alias to migrate."
-        )
+        add_database_argument(parser, "Database alias to migrate.")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         parser.add_argument(
             "--skip-collectstatic",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
 
 from ...superuser import SuperuserError, ensure_superuser
+from ..arguments import add_database_argument
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Apply DJANGO_SUPERUSER_PASSWORD to an existing superuser.",
         )
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias.")
+        add_database_argument(parser, "Database alias.")
 
     def handle(self, *args, **options):
         try:
