@@ -562,13 +562,19 @@ class CheckoutUp(Up):
 
 
 def walk(name: str, base: Path | None = None) -> Report:
-    """Take shape ``name`` through a new user's path; stop at the first step that fails."""
-    shape = SHAPES[name]
-    report = Report(name)
+    """Take shape ``name`` through a new user's path; stop at the first step that fails.
+    The project lives in ``base`` (kept) or in a temporary directory (removed)."""
     # PostgreSQL's account (under root) must be able to enter the project's directories.
     parent = base or Path(tempfile.mkdtemp(prefix="dcr-corpus-"))
     parent.chmod(0o755)
-    root = parent / name
+    try:
+        return _walk(SHAPES[name], Report(name), parent / name)
+    finally:
+        if base is None:
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+def _walk(shape: Shape, report: Report, root: Path) -> Report:
     root.mkdir()
     shape.build(root)
     commit_all(root)
@@ -647,8 +653,6 @@ def walk(name: str, base: Path | None = None) -> Report:
             up.kill()
         cli("down", cwd=root)
         cli("local", "reset", "--yes", cwd=root)
-        if base is None:
-            shutil.rmtree(parent, ignore_errors=True)
 
 
 def table(reports: list[Report]) -> str:
