@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from django_cloudrun.dbinit import AdminCredentials, AppDatabase, DbInitError, initialize
@@ -191,3 +193,27 @@ def test_an_existing_role_loses_privileges_the_application_does_not_need():
             ).fetchone()[0]
         assert rights == (False, False, False, True)
         assert memberships == 0
+
+
+def test_the_administrator_connects_to_the_socket_a_database_url_names(monkeypatch):
+    """django-environ and dj-database-url put a socket directory in OPTIONS["host"], HOST
+    empty: db-init goes there too, never to libpq's default server."""
+    from django.core.management import call_command
+
+    from django_cloudrun.management.commands import cloudrun_db_init as command
+
+    class Parsed:
+        settings_dict: ClassVar[dict] = {
+            "NAME": "app",
+            "USER": "app",
+            "PASSWORD": "pw",
+            "HOST": "",
+            "PORT": "",
+            "OPTIONS": {"host": "/sockets/here", "port": "6543"},
+        }
+
+    seen = {}
+    monkeypatch.setattr(command, "connections", {"default": Parsed()})
+    monkeypatch.setattr(command, "initialize", lambda admin, target, report: seen.update(a=admin))
+    call_command("cloudrun_db_init", verbosity=0)
+    assert (seen["a"].host, seen["a"].port) == ("/sockets/here", "6543")

@@ -130,6 +130,20 @@ def test_production_over_plain_http_leaves_cookies_usable():
     assert settings["ALLOWED_HOSTS"][0] == "localhost"  # type: ignore[index]
 
 
+def test_production_over_plain_http_drops_what_needs_tls_from_the_projects_settings():
+    """A production template's settings (https redirect, Secure cookies) under `up`."""
+    settings = configured(
+        {**PRODUCTION_ENV, "CLOUDRUN_SERVICE_URLS": "http://localhost:8080"},
+        SECURE_SSL_REDIRECT=True,
+        SESSION_COOKIE_SECURE=True,
+        CSRF_COOKIE_SECURE=True,
+    )
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        assert name not in settings
+    kept = configured(PRODUCTION_ENV, SECURE_SSL_REDIRECT=False)
+    assert kept["SECURE_SSL_REDIRECT"] is False and kept["SESSION_COOKIE_SECURE"] is True
+
+
 def test_explicit_database_settings_win():
     explicit = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "mine"}}
     assert configured(PRODUCTION_ENV, DATABASES=explicit)["DATABASES"] == explicit

@@ -47,6 +47,7 @@ __all__ = [
     "DB_ADMIN_PASSWORD",
     "DB_EXTENSIONS",
     "SECRET_KEY",
+    "DJANGO_SECRET_KEY",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -155,6 +156,12 @@ DB_EXTENSIONS = EnvVar(
     scope=Scope.DB_INIT,
 )
 SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
+DJANGO_SECRET_KEY = EnvVar(
+    "DJANGO_SECRET_KEY",
+    "SECRET_KEY's value again, for settings that read it under this name (django-environ "
+    'templates: env("DJANGO_SECRET_KEY")).',
+    secret=True,
+)
 CLOUDRUN_SECRET_VARIABLES = EnvVar(
     "CLOUDRUN_SECRET_VARIABLES",
     "Comma-separated names of the variables filled from secret_environment_variables; "

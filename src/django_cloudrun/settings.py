@@ -7,7 +7,8 @@ always apply on Cloud Run (K_SERVICE is set in the service, CLOUD_RUN_JOB in its
 - DEBUG is False, whatever DJANGO_DEBUG or settings.py say;
 - SECRET_KEY comes from the environment (Secret Manager); a key written in the source is refused;
 - ALLOWED_HOSTS never contains "*": it lists the service URLs and custom domains;
-- cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https.
+- cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https;
+  over plain http (the local target) the https redirect and Secure cookies are off.
 
 Values that ``django-admin startproject`` writes (the SQLite database, an empty
 ALLOWED_HOSTS) count as unset; its "django-insecure-" key serves local development only.
@@ -308,6 +309,10 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
     namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]
 
 
+# Settings that need the TLS front end Cloud Run has and a plain-http target lacks.
+HTTPS_ONLY = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+
+
 def _security(
     namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
 ) -> None:
@@ -316,7 +321,12 @@ def _security(
     urls = service_urls(env)
     https_only = all(url.startswith("https://") for url in urls)
     if not https_only:
-        return  # a production build served over plain http, such as the local target
+        # A production build served over plain http, such as the local target: what only
+        # works behind TLS would make it unreachable (a redirect to https, cookies a client
+        # never sends back), whatever the project's production settings say.
+        for name in HTTPS_ONLY:
+            namespace.pop(name, None)
+        return
     # Cloud Run terminates TLS and forwards the scheme in X-Forwarded-Proto.
     namespace["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
     namespace["SESSION_COOKIE_SECURE"] = True

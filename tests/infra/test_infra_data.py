@@ -199,6 +199,8 @@ def test_secret_env_is_pinned_to_the_version_created_in_this_deployment():
         "DB_PASSWORD": {"secret": "demo-django-db-password", "version": "1"},
         "SECRET_KEY": {"secret": "demo-django-secret-key", "version": "1"},
         "DATABASE_URL": {"secret": "demo-django-database-url", "version": "1"},
+        # The same key, under the name production templates read (env("DJANGO_SECRET_KEY")).
+        "DJANGO_SECRET_KEY": {"secret": "demo-django-secret-key", "version": "1"},
     }
 
 

@@ -181,4 +181,7 @@ def secret_environment(
     generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
     if contract.DATABASE_URL.scope in scopes:
         generated[contract.DATABASE_URL.name] = DATABASE_URL_SECRET
+    # Settings that read the key as DJANGO_SECRET_KEY get the same secret.
+    if contract.DJANGO_SECRET_KEY.scope in scopes:
+        generated[contract.DJANGO_SECRET_KEY.name] = secret_of(contract.SECRET_KEY).key
     return {**generated, **config.secret_environment_variables}

@@ -17,9 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         settings_dict = connections[options["database"]].settings_dict
+        # DATABASE_URL parsers (django-environ, dj-database-url) put a socket directory in
+        # OPTIONS["host"]: the administrator connects to that server too, never libpq's default.
+        connect_options = settings_dict.get("OPTIONS") or {}
         admin = AdminCredentials(
-            host=settings_dict.get("HOST") or "",
-            port=str(settings_dict.get("PORT") or ""),
+            host=settings_dict.get("HOST") or connect_options.get("host") or "",
+            port=str(settings_dict.get("PORT") or connect_options.get("port") or ""),
             user=contract.DB_ADMIN_USER.get(),
             password=os.environ.get(contract.DB_ADMIN_PASSWORD.name, ""),
         )
