@@ -161,7 +161,11 @@ def test_project_logging_on_cloud_run_is_reported(settings, monkeypatch):
     from django_cloudrun.logs import logging_config
 
     monkeypatch.setenv("K_SERVICE", "demo-django")
-    settings.LOGGING = {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}}}
+    settings.LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,  # as Django advises; Django 6 applies it in tests
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+    }
     assert checks.check_logging_is_structured(None) == [checks.W007]
     settings.LOGGING = logging_config(json=True)
     assert checks.check_logging_is_structured(None) == []

@@ -102,7 +102,9 @@ def check_media_acl(app_configs: Any, **kwargs: Any) -> list[Warning]:
     return [W004] if acl == "publicRead" else []
 
 
-@register(Tags.database)
+# A rule on the DATABASES setting, not a query: untagged, so it runs on every `check` (Django 6
+# runs database-tagged checks only when `check --database` names one).
+@register()
 def check_pool_persistent_connections(app_configs: Any, **kwargs: Any) -> list[Error]:
     for database in settings.DATABASES.values():
         pooled = database.get("OPTIONS", {}).get("pool")
@@ -124,7 +126,7 @@ def _where(database: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-@register(Tags.database)
+@register()  # a comparison of settings, untagged like E001's rule
 def check_database_is_the_contracts(app_configs: Any, **kwargs: Any) -> list[Warning]:
     """The project's own DATABASES wins over DB_*; say so when it connects elsewhere."""
     env = os.environ
