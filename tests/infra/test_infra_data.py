@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from django_cloudrun.config import ConfigError
+from django_cloudrun.config import ConfigError, parse_config
+from django_cloudrun.config.platform import backup_start_time
 from django_cloudrun.config.topology import DATABASE_URL_SECRET, SECRETS
 from django_cloudrun.infra.args import SecretEnv
-from django_cloudrun.infra.database import backup_start_time
 from infra_support import (
     BUCKET,
     DATABASE,
@@ -102,7 +102,7 @@ def test_backup_start_time_comes_from_a_daily_schedule(schedule, start):
 @pytest.mark.parametrize("schedule", ["30 2 * * *", "0 2 * * 1", "0 */6 * * *", "0 2 1 * *"])
 def test_backup_schedule_that_is_not_daily_on_the_hour_is_a_config_error(schedule):
     with pytest.raises(ConfigError) as caught:
-        backup_start_time(schedule)
+        parse_config(f'[database]\nbackup_schedule = "{schedule}"')
     assert caught.value.messages == [
         "database.backup_schedule: Cloud SQL backs up once a day at the start of an hour "
         f"(UTC); use '0 H * * *' with H from 0 to 23, got {schedule!r}"

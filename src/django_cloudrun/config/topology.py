@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 from .. import contract
 from ..contract import Scope
-from .budget import connection_budget
 from .model import CloudRunConfig
+from .platform import JOB_EXECUTION_ENVIRONMENT, SCHEDULER_DESCRIPTION_MAX
+from .sections import CronJob
 
 __all__ = [
     "CRON_PREFIX",
     "CRON_SCOPES",
     "CRON_TIMEOUT",
     "DATABASE_URL_SECRET",
+    "JOB_EXECUTION_ENVIRONMENT",
     "Job",
     "JOBS",
     "Placement",
@@ -29,6 +31,7 @@ __all__ = [
     "SERVICE_SCOPES",
     "SUPERUSER_SECRET",
     "Unavailable",
+    "cron_description",
     "cron_job",
     "cron_jobs",
     "not_deployable_yet",
@@ -67,6 +70,16 @@ def cron_job(name: str, command: str) -> Job:
 def cron_jobs(config: CloudRunConfig) -> tuple[Job, ...]:
     """One job per [[cron]] entry, in the order of cloudrun.toml."""
     return tuple(cron_job(entry.name, entry.command) for entry in config.cron)
+
+
+def cron_description(entry: CronJob) -> str:
+    """What the scheduler job of `entry` says it does, within Cloud Scheduler's limit."""
+    text = f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}"
+    if len(text) <= SCHEDULER_DESCRIPTION_MAX:
+        return text
+    # Only the command can be long; the name and the schedule stay whole.
+    room = SCHEDULER_DESCRIPTION_MAX - len(text) + len(entry.command) - 3
+    return f"Runs `manage.py {entry.command[:room]}...` ({entry.name}) on {entry.schedule}"
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,7 @@ def plain_environment(
     config: CloudRunConfig, placement: Placement, scopes: frozenset[Scope] = SERVICE_SCOPES
 ) -> dict[str, str]:
     """Variables with plain values for a process that receives ``scopes``."""
-    budget = connection_budget(config.database.tier, config.max_instance_count)
+    budget = config.budget
     values = {
         contract.DJANGO_SETTINGS_MODULE: config.settings_module or "",
         contract.DB_ENGINE: "django.db.backends.postgresql",

@@ -21,7 +21,7 @@ from ..config.topology import not_deployable_yet
 from ..contract import REDACTED
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
-from .program import PLACEHOLDER_PROJECT, build, preflight, project_of
+from .program import PLACEHOLDER_PROJECT, build, project_of
 
 __all__ = [
     "IAM_TYPES",
@@ -113,8 +113,8 @@ _run_program = cast(Callable[[Callable[[], object]], Callable[[], None]], pulumi
 
 
 def plan(config: CloudRunConfig, *, image: str | None = None) -> dict[str, Any]:
-    """What `config` deploys, as JSON-ready data; raises BudgetError or ConfigError first."""
-    budget = preflight(config)
+    """What `config` deploys, as JSON-ready data."""
+    budget = config.budget
     project = project_of(config)
     mocks = OfflineMocks(project=project, region=config.region, project_number=PLAN_PROJECT_NUMBER)
     recorder = Recorder()
@@ -222,8 +222,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
     if config.ingress_settings == "all":
         out.append(
             "ingress_settings = all with no Cloud Armor policy: requests reach the service "
-            "with no WAF in front; use internal-and-cloud-load-balancing behind a load "
-            "balancer with Cloud Armor"
+            "with no WAF in front (a load balancer with Cloud Armor is not deployable yet)"
         )
     db = config.database
     if not db.deletion_protection:

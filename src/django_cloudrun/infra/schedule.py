@@ -33,7 +33,7 @@ from pulumi_gcp import cloudrunv2, cloudscheduler, serviceaccount
 
 from ..config import CloudRunConfig
 from ..config.sections import CronJob
-from ..config.topology import CRON_TIMEOUT, cron_jobs
+from ..config.topology import CRON_TIMEOUT, cron_description, cron_jobs
 from .args import CloudRunAppArgs, JobSpec, SecretEnv
 from .cloud_run_app import CloudRunApp
 from .identity import INVOKER, Grantee
@@ -153,7 +153,7 @@ def _trigger(
             project=args.project,
             region=args.region,
             name=run_job.name,  # the scheduler job is named like the job it starts
-            description=f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}",
+            description=cron_description(entry),
             schedule=entry.schedule,
             time_zone=TIME_ZONE,
             attempt_deadline=ATTEMPT_DEADLINE,
