@@ -90,7 +90,12 @@ def test_liveness_probe_gets_health_live_which_never_touches_the_database():
         (
             Probe("/h", period_seconds=5, timeout_seconds=6),
             "startup",
-            "timeout (6s) must be <= its period (5s)",
+            "timeout (6s) must be below its period (5s)",
+        ),
+        (
+            Probe("/h", period_seconds=5, timeout_seconds=5),
+            "liveness",
+            "timeout (5s) must be below its period (5s)",
         ),
         (Probe("/h", period_seconds=241), "startup", "startup probe period must be <= 240s"),
         (

@@ -56,6 +56,7 @@ __all__ = [
     "SecretId",
     "TenantId",
     "duplicates",
+    "environment_name_problem",
     "matches",
     "service_name_ok",
 ]
@@ -87,6 +88,21 @@ def matches(pattern: str, text: str) -> Rule:
         return None if compiled.fullmatch(value) else f"must be {text}, got {show(value)}"
 
     return Rule(text, problem)
+
+
+# An environment's name is its Pulumi stack's: "Stack names may only contain alphanumeric
+# characters, hyphens, underscores, or periods" (https://www.pulumi.com/docs/iac/concepts/stacks/),
+# at most 100 of them. ASCII only: the Pulumi service refuses other letters.
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def environment_name_problem(name: str) -> str | None:
+    if _ENVIRONMENT_NAME.fullmatch(name):
+        return None
+    return (
+        "must be 1-100 ASCII letters, digits, hyphens, underscores or periods (it names the "
+        f"deployment's Pulumi stack), such as staging or prod-eu, got {show(name)}"
+    )
 
 
 def duplicates(values: Sequence[Any]) -> list[int]:

@@ -34,6 +34,7 @@ __all__ = [
     "cron_description",
     "cron_job",
     "cron_jobs",
+    "not_deployable_warnings",
     "not_deployable_yet",
     "plain_environment",
     "secret_environment",
@@ -125,6 +126,14 @@ def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     if config.static.mode == "gcs-cdn":
         found.append(Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are"))
     return found
+
+
+def not_deployable_warnings(config: CloudRunConfig) -> list[str]:
+    """One line per setting of ``config`` that deploy refuses, for validate and plan."""
+    return [
+        f"{item.setting}: {item.what} not deployable yet; plan leaves it out and deploy refuses it"
+        for item in not_deployable_yet(config)
+    ]
 
 
 # DATABASE_URL carries DB_PASSWORD, so it is a secret of its own, whose value each target

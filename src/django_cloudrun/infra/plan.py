@@ -17,7 +17,7 @@ import pulumi
 from pulumi.runtime.rpc import is_rpc_secret
 
 from ..config import CloudRunConfig, looks_secret, secret_warnings
-from ..config.topology import not_deployable_yet
+from ..config.topology import not_deployable_warnings
 from ..contract import REDACTED
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
@@ -246,9 +246,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "console but notify nobody"
         )
     out += secret_warnings(config)
-    for item in not_deployable_yet(config):
-        out.append(f"{item.setting}: {item.what} not part of the plan yet")
-    return out
+    return out + not_deployable_warnings(config)
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
