@@ -54,8 +54,10 @@ OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 # jobs:run answers as soon as the execution is created (a long-running operation), so a
 # minute is plenty; an attempt that outlived it might have started an execution anyway.
 ATTEMPT_DEADLINE = "60s"
-# Retries cover failures to *start* the execution (5xx, 429), never a command that failed:
-# the execution has max_retries 0 because a command need not be idempotent.
+# Retries cover failures to *start* the execution (5xx, 429, a deadline), never a command
+# that failed: the execution has max_retries 0. Cloud Scheduler delivers at least once
+# (https://cloud.google.com/scheduler/docs/overview), so a command may still run twice for
+# one scheduled time; the README asks for idempotent commands.
 RETRY = cloudscheduler.JobRetryConfigArgs(
     retry_count=3,
     min_backoff_duration="30s",
