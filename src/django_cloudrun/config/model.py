@@ -255,8 +255,10 @@ class CloudRunConfig(Table):
 
     @model_validator(mode="after")
     def _vpc_in_region(self) -> Self:
-        # A connector and a subnet serve the region they are in only (run.v2 VpcAccess and
-        # NetworkInterface; https://cloud.google.com/run/docs/configuring/connecting-vpc).
+        # A connector's region "must match the region of your serverless service"
+        # (https://cloud.google.com/run/docs/configuring/vpc-connectors), and Direct VPC
+        # egress sends from a subnet of the service's region
+        # (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc).
         vpc = self.vpc
         given = [("connector", vpc.connector), ("subnet", vpc.subnet)]
         problems = [

@@ -92,7 +92,7 @@ def matches(pattern: str, text: str) -> Rule:
 
 # An environment's name is its Pulumi stack's: "Stack names may only contain alphanumeric
 # characters, hyphens, underscores, or periods" (https://www.pulumi.com/docs/iac/concepts/stacks/),
-# at most 100 of them. ASCII only: the Pulumi service refuses other letters.
+# at most 100 of them; the state backends keep the name in object keys and URLs, so ASCII.
 _ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
