@@ -35,9 +35,25 @@ __all__ = ["configure", "is_production"]
 
 HEALTH_MIDDLEWARE = "django_cloudrun.health.HealthCheckMiddleware"
 TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
+BODY_LIMIT_MIDDLEWARE = "django_cloudrun.guards.RequestBodyLimitMiddleware"
+HOSTS_MIDDLEWARE = "django_cloudrun.guards.AllowedHostsMiddleware"
 MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+
+OWN_MIDDLEWARE = (
+    HEALTH_MIDDLEWARE,
+    TRACE_MIDDLEWARE,
+    BODY_LIMIT_MIDDLEWARE,
+    HOSTS_MIDDLEWARE,
+    WHITENOISE_MIDDLEWARE,
+    MEDIA_MIDDLEWARE,
+)
+# Django's own defaults: a body part kept in memory before it is spooled to a file.
+UPLOAD_MEMORY_SETTINGS = {
+    "DATA_UPLOAD_MAX_MEMORY_SIZE": 2_621_440,
+    "FILE_UPLOAD_MAX_MEMORY_SIZE": 2_621_440,
+}
 
 POOL_TIMEOUT_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
@@ -64,6 +80,7 @@ def configure(
     _databases(namespace, env, production)
     media_mode = _media_mode(env)
     _static_and_media(namespace, env, production, base_dir, media_mode)
+    _request_body(namespace, env)
     _middleware(namespace, production, media_mode)
     _security(namespace, env, production)
     if not _user_set(namespace, "LOGGING"):
@@ -288,13 +305,20 @@ def _static_and_media(
     }
 
 
+def _request_body(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    """The body limit, and Django's in-memory upload sizes kept within it."""
+    try:
+        limit = concurrency.positive_int(env, contract.CLOUDRUN_MAX_REQUEST_BODY)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    namespace["CLOUDRUN_MAX_REQUEST_BODY"] = limit
+    for name, default in UPLOAD_MEMORY_SETTINGS.items():
+        size = namespace.get(name, default)
+        namespace[name] = limit if size is None else min(size, limit)
+
+
 def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:
-    middleware = [
-        name
-        for name in namespace.get("MIDDLEWARE", [])
-        if name
-        not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
-    ]
+    middleware = [name for name in namespace.get("MIDDLEWARE", []) if name not in OWN_MIDDLEWARE]
     # Probes answer first: before host validation, sessions and the database.
     after_security = (
         middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
@@ -305,8 +329,16 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
     )
     if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
+    if served:
+        # WhiteNoise and media never ask for the host: validate it before they answer.
+        served.insert(0, HOSTS_MIDDLEWARE)
     middleware[after_security:after_security] = served
-    namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]
+    namespace["MIDDLEWARE"] = [
+        HEALTH_MIDDLEWARE,
+        TRACE_MIDDLEWARE,
+        BODY_LIMIT_MIDDLEWARE,
+        *middleware,
+    ]
 
 
 # Settings that need the TLS front end Cloud Run has and a plain-http target lacks.

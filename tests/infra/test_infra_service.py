@@ -169,6 +169,13 @@ def test_request_timeout_and_concurrency_reach_the_server():
     assert plain["CLOUDRUN_MAX_CONCURRENCY"] == "40"
 
 
+def test_the_request_body_limit_reaches_the_server_in_bytes():
+    default, _ = env_of(service_container(deploy("")))
+    assert default["CLOUDRUN_MAX_REQUEST_BODY"] == str(32 * 1024 * 1024)
+    lowered, _ = env_of(service_container(deploy("[http]\nmax_request_body_mib = 8")))
+    assert lowered["CLOUDRUN_MAX_REQUEST_BODY"] == str(8 * 1024 * 1024)
+
+
 def test_tracing_reaches_the_server_only_when_enabled():
     plain, _ = env_of(service_container(deploy("[tracing]\nenabled = true\nsample_ratio = 0.5")))
     assert plain["CLOUDRUN_TRACING_ENABLED"] == "1"

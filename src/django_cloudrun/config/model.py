@@ -24,6 +24,7 @@ from .sections import (
     BuildConfig,
     CronJob,
     DatabaseConfig,
+    HttpConfig,
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
@@ -100,6 +101,7 @@ class CloudRunConfig(Table):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig, description="Cloud SQL.")
     media: MediaConfig = Field(default_factory=MediaConfig, description="Media files.")
     static: StaticConfig = Field(default_factory=StaticConfig, description="Static files.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="Requests.")
     environment_variables: dict[EnvName, str] = Field(
         default_factory=dict, description="Plain environment variables of the service and jobs."
     )
