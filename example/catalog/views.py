@@ -1,5 +1,7 @@
 """Public pages: the newest items, and a search that forgives accents and typos."""
 
+import unicodedata
+
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Value
@@ -14,6 +16,9 @@ SHOWN_FIELDS = ("name", "description", "contact_email", "created_at")
 # pg_trgm's own default threshold is 0.3; a little lower still finds two-typo queries.
 MIN_SIMILARITY = 0.2
 MAX_QUERY_LENGTH = 100
+# Control characters (NUL among them, which PostgreSQL refuses in text) and lone surrogates
+# (which cannot be encoded) are not search text.
+UNSEARCHABLE = ("Cc", "Cs")
 
 
 def item_list(request: HttpRequest) -> HttpResponse:
@@ -21,8 +26,14 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/item_list.html", {"items": items})
 
 
+def search_text(raw: str) -> str:
+    """What of a query string's ``q`` can be searched for."""
+    text = "".join(char for char in raw if unicodedata.category(char) not in UNSEARCHABLE)
+    return text.strip()[:MAX_QUERY_LENGTH]
+
+
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = search_text(request.GET.get("q", ""))
     items = []
     if query:
         similarity = TrigramSimilarity(Unaccent("name"), Unaccent(Value(query)))
