@@ -50,10 +50,12 @@ def main() -> None:
         "default limit": contract.MAX_REQUEST_BODY_BYTES,
     }
     print(f"{args.uploads} concurrent multipart uploads of {args.size_mb} MB to /admin/login/")
-    with tempfile.TemporaryDirectory(prefix="upload-spool-static-") as static:
-        with migrated_database(Path(static)) as env:
-            for name, limit in limits.items():
-                print(f"  {name:21} ({limit:>10} bytes): {measure(env, limit, args.uploads, size)}")
+    with (
+        tempfile.TemporaryDirectory(prefix="upload-spool-static-") as static,
+        migrated_database(Path(static)) as env,
+    ):
+        for name, limit in limits.items():
+            print(f"  {name:21} ({limit:>10} bytes): {measure(env, limit, args.uploads, size)}")
 
 
 if __name__ == "__main__":

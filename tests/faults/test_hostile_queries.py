@@ -50,4 +50,3 @@ def test_a_nul_in_the_search_is_ignored_not_refused(site):
     answer = ask(site.server, "GET", "/search/?q=caf%00e")
     assert answer.status == 200
     assert b"cafe" in answer.body  # the search ran on what remains
-

@@ -73,7 +73,6 @@ def chunked_upload(server: Server, size: int) -> int:
 class TmpWatch:
     """The most bytes the server's TMPDIR held above its size when the watch began."""
 
-
     def __init__(self, server: Server, directory: Path) -> None:
         self.measure = lambda: spooled_bytes(server, directory)
         self.baseline = self.measure()
@@ -95,14 +94,11 @@ class TmpWatch:
         self._thread.join()
 
 
-
-
 def concurrent_uploads(server: Server, count: int, size: int) -> list[int]:
     """The statuses of ``count`` uploads of ``size`` bytes sent at once."""
     statuses: list[int] = []
     threads = [
-        threading.Thread(target=lambda: statuses.append(upload(server, size)))
-        for _ in range(count)
+        threading.Thread(target=lambda: statuses.append(upload(server, size))) for _ in range(count)
     ]
     for thread in threads:
         thread.start()
