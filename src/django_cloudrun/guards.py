@@ -20,16 +20,16 @@ from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
-__all__ = ["AllowedHostsMiddleware", "RequestBodyLimitMiddleware", "body_too_large"]
+__all__ = ["AllowedHostsMiddleware", "RequestBodyLimitMiddleware"]
 
 READ_BLOCK = 64 * 1024
 
 
-class BodyTooLarge(Exception):
+class _BodyTooLarge(Exception):
     pass
 
 
-def body_too_large(limit: int) -> HttpResponse:
+def _body_too_large(limit: int) -> HttpResponse:
     return HttpResponse(
         f"Request body larger than {limit} bytes.\n",
         status=413,
@@ -52,14 +52,14 @@ def _is_chunked(request: HttpRequest) -> bool:
 def _read_bounded(
     stream: io.RawIOBase, limit: int, spool_size: int
 ) -> tempfile.SpooledTemporaryFile[bytes]:
-    """The whole of ``stream``, or BodyTooLarge as soon as more than ``limit`` bytes came."""
+    """The whole of ``stream``, or _BodyTooLarge as soon as more than ``limit`` bytes came."""
     body = tempfile.SpooledTemporaryFile(max_size=spool_size)
     size = 0
     while block := stream.read(READ_BLOCK):
         size += len(block)
         if size > limit:
             body.close()
-            raise BodyTooLarge
+            raise _BodyTooLarge
         body.write(block)
     body.seek(0)
     return body
@@ -73,17 +73,18 @@ class RequestBodyLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = _declared_length(request)
         if length is not None and length > self.limit:
-            return body_too_large(self.limit)
+            return _body_too_large(self.limit)
         if length is None and _is_chunked(request):
             try:
                 self._take_chunked_body(request)
-            except BodyTooLarge:
-                return body_too_large(self.limit)
+            except _BodyTooLarge:
+                return _body_too_large(self.limit)
         return self.get_response(request)
 
     def _take_chunked_body(self, request: HttpRequest) -> None:
         """Django reads only as many bytes as Content-Length declares, so a chunked body
-        would be dropped: read it (within the limit) and hand it over with its length."""
+        would be dropped: read it (within the limit) and hand it over with its length. The
+        spool is closed, and its file removed, when the request is freed."""
         body = _read_bounded(
             request.META["wsgi.input"], self.limit, settings.FILE_UPLOAD_MAX_MEMORY_SIZE
         )

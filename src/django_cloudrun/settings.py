@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import concurrency, contract
@@ -49,11 +50,9 @@ OWN_MIDDLEWARE = (
     WHITENOISE_MIDDLEWARE,
     MEDIA_MIDDLEWARE,
 )
-# Django's own defaults: a body part kept in memory before it is spooled to a file.
-UPLOAD_MEMORY_SETTINGS = {
-    "DATA_UPLOAD_MAX_MEMORY_SIZE": 2_621_440,
-    "FILE_UPLOAD_MAX_MEMORY_SIZE": 2_621_440,
-}
+# The most form data a body may carry besides files, and the largest file Django keeps in
+# memory rather than spooling it to the temporary directory: neither may exceed the limit.
+UPLOAD_MEMORY_SETTINGS = ("DATA_UPLOAD_MAX_MEMORY_SIZE", "FILE_UPLOAD_MAX_MEMORY_SIZE")
 
 POOL_TIMEOUT_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
@@ -312,8 +311,8 @@ def _request_body(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -
     except ValueError as error:
         raise ImproperlyConfigured(str(error)) from None
     namespace["CLOUDRUN_MAX_REQUEST_BODY"] = limit
-    for name, default in UPLOAD_MEMORY_SETTINGS.items():
-        size = namespace.get(name, default)
+    for name in UPLOAD_MEMORY_SETTINGS:
+        size = namespace.get(name, getattr(global_settings, name))
         namespace[name] = limit if size is None else min(size, limit)
 
 
