@@ -1,16 +1,20 @@
-"""The request guards: body limit before anything reads the body, host validation."""
+"""The request guards: the body limit, NUL characters, host validation."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import BadRequest, DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from django_cloudrun.guards import AllowedHostsMiddleware, RequestBodyLimitMiddleware
+from django_cloudrun.guards import (
+    AllowedHostsMiddleware,
+    NulCharacterMiddleware,
+    RequestBodyLimitMiddleware,
+)
 
 LIMIT = 1000
 
@@ -75,3 +79,16 @@ def test_an_allowed_host_passes():
     with override_settings(ALLOWED_HOSTS=["www.example.com"]):
         response = middleware(RequestFactory().get("/static/app.css", HTTP_HOST="www.example.com"))
     assert response.content == b"served"
+
+
+@pytest.mark.parametrize("path", ["/search/?q=a%00b", "/items/a%00b/", "/search/?%00=x"])
+def test_a_nul_character_in_the_path_or_query_string_is_a_bad_request(path):
+    middleware = NulCharacterMiddleware(lambda request: pytest.fail("reached the view"))
+    with pytest.raises(BadRequest):
+        middleware(RequestFactory().get(path))
+
+
+@pytest.mark.parametrize("path", ["/search/?q=%2500", "/search/?q=%C0%80", "/items/caf%C3%A9/"])
+def test_text_without_a_nul_character_passes(path):
+    middleware = NulCharacterMiddleware(lambda request: HttpResponse("view"))
+    assert middleware(RequestFactory().get(path)).content == b"view"

@@ -164,8 +164,9 @@ def test_health_middleware_first_and_whitenoise_after_security_and_host_validati
     middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
     assert middleware[0] == HEALTH_MIDDLEWARE  # type: ignore[index]
     security = middleware.index("django.middleware.security.SecurityMiddleware")  # type: ignore[attr-defined]
-    # Before every middleware of the project, any of which could read the body.
-    assert middleware.index("django_cloudrun.guards.RequestBodyLimitMiddleware") < security  # type: ignore[attr-defined]
+    # Before every middleware of the project, any of which could read the body or the query.
+    for guard in ("RequestBodyLimitMiddleware", "NulCharacterMiddleware"):
+        assert middleware.index(f"django_cloudrun.guards.{guard}") < security  # type: ignore[attr-defined]
     served = middleware[security + 1 : security + 4]  # type: ignore[index]
     assert served == [
         "django_cloudrun.guards.AllowedHostsMiddleware",

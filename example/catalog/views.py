@@ -1,7 +1,5 @@
 """Public pages: the newest items, and a search that forgives accents and typos."""
 
-import unicodedata
-
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Value
@@ -16,9 +14,6 @@ SHOWN_FIELDS = ("name", "description", "contact_email", "created_at")
 # pg_trgm's own default threshold is 0.3; a little lower still finds two-typo queries.
 MIN_SIMILARITY = 0.2
 MAX_QUERY_LENGTH = 100
-# Control characters (NUL among them, which PostgreSQL refuses in text) and lone surrogates
-# (which cannot be encoded) are not search text.
-UNSEARCHABLE = ("Cc", "Cs")
 
 
 def item_list(request: HttpRequest) -> HttpResponse:
@@ -26,14 +21,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/item_list.html", {"items": items})
 
 
-def search_text(raw: str) -> str:
-    """What of a query string's ``q`` can be searched for."""
-    text = "".join(char for char in raw if unicodedata.category(char) not in UNSEARCHABLE)
-    return text.strip()[:MAX_QUERY_LENGTH]
-
-
 def search(request: HttpRequest) -> HttpResponse:
-    query = search_text(request.GET.get("q", ""))
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     items = []
     if query:
         similarity = TrigramSimilarity(Unaccent("name"), Unaccent(Value(query)))

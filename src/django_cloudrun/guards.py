@@ -5,6 +5,10 @@ before reading it: a declared Content-Length is compared up front, and a chunked
 read only up to the limit. Django spools uploads to the temporary directory, which is
 memory on Cloud Run, so the limit bounds what one request can take from the instance.
 
+NulCharacterMiddleware answers 400 to a path or query string that carries a NUL character:
+PostgreSQL text holds none, so a view could only fail on it, with a 500 (a lookup such as
+``filter(slug=...)`` raises when the query runs).
+
 AllowedHostsMiddleware validates the Host header against ALLOWED_HOSTS before WhiteNoise
 and media serving, which answer without ever asking Django for the host: a foreign Host
 gets 400, as it does for every page.
@@ -17,10 +21,11 @@ import tempfile
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
-__all__ = ["AllowedHostsMiddleware", "RequestBodyLimitMiddleware"]
+__all__ = ["AllowedHostsMiddleware", "NulCharacterMiddleware", "RequestBodyLimitMiddleware"]
 
 READ_BLOCK = 64 * 1024
 
@@ -93,6 +98,16 @@ class RequestBodyLimitMiddleware:
         request.META["CONTENT_LENGTH"] = str(length)
         request._stream = LimitedStream(body, length)
         request._read_started = False
+
+
+class NulCharacterMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            raise BadRequest("NUL character in the path or query string")
+        return self.get_response(request)
 
 
 class AllowedHostsMiddleware:

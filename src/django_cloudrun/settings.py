@@ -37,6 +37,7 @@ __all__ = ["configure", "is_production"]
 HEALTH_MIDDLEWARE = "django_cloudrun.health.HealthCheckMiddleware"
 TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
 BODY_LIMIT_MIDDLEWARE = "django_cloudrun.guards.RequestBodyLimitMiddleware"
+NUL_MIDDLEWARE = "django_cloudrun.guards.NulCharacterMiddleware"
 HOSTS_MIDDLEWARE = "django_cloudrun.guards.AllowedHostsMiddleware"
 MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
@@ -46,6 +47,7 @@ OWN_MIDDLEWARE = (
     HEALTH_MIDDLEWARE,
     TRACE_MIDDLEWARE,
     BODY_LIMIT_MIDDLEWARE,
+    NUL_MIDDLEWARE,
     HOSTS_MIDDLEWARE,
     WHITENOISE_MIDDLEWARE,
     MEDIA_MIDDLEWARE,
@@ -336,6 +338,7 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
         HEALTH_MIDDLEWARE,
         TRACE_MIDDLEWARE,
         BODY_LIMIT_MIDDLEWARE,
+        NUL_MIDDLEWARE,
         *middleware,
     ]
 

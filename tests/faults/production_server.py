@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import select
 import socket
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from pg import manage, scratch
 from served import Server, cleanup, descendants, production_env, start_server
@@ -26,6 +28,7 @@ SERVICE_HOST = "demo-django-123456.us-central1.run.app"
 # the client came over https in this header.
 SITE_HEADERS = {"Host": SERVICE_HOST, "X-Forwarded-Proto": "https"}
 TIMEOUT = 10
+ADMIN = {"username": "faults-admin", "password": "faults-admin-password-9f3k"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,13 @@ def migrated_database(static_root: Path) -> Iterator[dict[str, str]]:
     files collected by migrate as on Cloud Run (with the production manifest)."""
     with scratch() as space:
         env = space.env(STATIC_ROOT=str(static_root))
-        as_a_job = production_env(env, CLOUD_RUN_JOB="demo-django-migrate")
+        as_a_job = production_env(
+            env,
+            CLOUD_RUN_JOB="demo-django-migrate",
+            DJANGO_SUPERUSER_USERNAME=ADMIN["username"],
+            DJANGO_SUPERUSER_EMAIL="admin@example.com",
+            DJANGO_SUPERUSER_PASSWORD=ADMIN["password"],
+        )
         as_a_job.pop("K_SERVICE")
         as_a_job.pop("CLOUDRUN_STATIC_COLLECTED")
         for job, job_env in (("cloudrun_db_init", env), ("cloudrun_migrate", as_a_job)):
@@ -81,6 +90,31 @@ def ask(
         return Answer(response.status, dict(response.getheaders()), response.read())
     finally:
         connection.close()
+
+
+def admin_session(server: Server) -> dict[str, str]:
+    """The headers of a request by the logged-in superuser."""
+    form = ask(server, "GET", "/admin/login/")
+    csrf_cookie = _cookie(form, "csrftoken")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    assert token, form.body[:500]
+    fields = {**ADMIN, "csrfmiddlewaretoken": token[1].decode(), "next": "/admin/"}
+    headers = {
+        **SITE_HEADERS,
+        "Cookie": f"csrftoken={csrf_cookie}",
+        "Origin": f"https://{SERVICE_HOST}",
+        "Referer": f"https://{SERVICE_HOST}/admin/login/",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    login = ask(server, "POST", "/admin/login/", headers, urlencode(fields).encode())
+    assert login.status == 302, login.body[:500]
+    return {**SITE_HEADERS, "Cookie": f"sessionid={_cookie(login, 'sessionid')}"}
+
+
+def _cookie(answer: Answer, name: str) -> str:
+    found = re.search(rf"{name}=([^;]+)", answer.headers.get("Set-Cookie", ""))
+    assert found, (name, answer.headers)
+    return found[1]
 
 
 def raw_exchange(server: Server, head: bytes, body_parts: Iterable[bytes]) -> bytes:
