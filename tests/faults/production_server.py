@@ -87,7 +87,10 @@ def ask(
             connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()
-        return Answer(response.status, dict(response.getheaders()), response.read())
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():  # repeated ones (Set-Cookie) one a line
+            headers[name] = f"{headers[name]}\n{value}" if name in headers else value
+        return Answer(response.status, headers, response.read())
     finally:
         connection.close()
 
