@@ -35,11 +35,22 @@ __all__ = ["configure", "is_production"]
 
 HEALTH_MIDDLEWARE = "django_cloudrun.health.HealthCheckMiddleware"
 TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
+UNAVAILABLE_MIDDLEWARE = "django_cloudrun.unavailable.DatabaseUnavailableMiddleware"
 MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 
-POOL_TIMEOUT_SECONDS = 10
+# How long a request waits for a pooled connection. While the database is down none comes:
+# the request gets its 503 with Retry-After within 2 s instead of holding a thread for long.
+# A pool busy for that long (fewer connections than threads, slow queries) is saturated, and
+# the 503 sheds load it could not serve in time.
+POOL_TIMEOUT_SECONDS = 1.5
+# psycopg_pool retries a failed connection after 1 s, then 2, 4, 8 ... until
+# reconnect_timeout, then gives up and the next request that finds no connection starts a
+# new attempt at once. Giving up after half a second caps the wait between attempts, so
+# the pool is back within a second of the database, however long the outage lasted.
+# https://www.psycopg.org/psycopg3/docs/api/pool.html (reconnect_timeout)
+RECONNECT_TIMEOUT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 5
 ONE_YEAR = 365 * 24 * 3600
 
@@ -205,12 +216,16 @@ def _databases(
             "PASSWORD": env.get(contract.DB_PASSWORD.name, ""),
             # Connections are pooled per process; persistent connections would bypass it.
             "CONN_MAX_AGE": 0,
+            # The pool checks a connection before handing it out (ConnectionPool.check_
+            # connection): those a database restart ended are replaced, not used.
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "pool": {
                     "min_size": 1,
                     "max_size": pool_size,
                     "timeout": POOL_TIMEOUT_SECONDS,
+                    "reconnect_timeout": RECONNECT_TIMEOUT_SECONDS,
                 },
             },
         }
@@ -289,12 +304,14 @@ def _static_and_media(
 
 
 def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:
-    middleware = [
-        name
-        for name in namespace.get("MIDDLEWARE", [])
-        if name
-        not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
-    ]
+    ours = (
+        HEALTH_MIDDLEWARE,
+        TRACE_MIDDLEWARE,
+        UNAVAILABLE_MIDDLEWARE,
+        WHITENOISE_MIDDLEWARE,
+        MEDIA_MIDDLEWARE,
+    )
+    middleware = [name for name in namespace.get("MIDDLEWARE", []) if name not in ours]
     # Probes answer first: before host validation, sessions and the database.
     after_security = (
         middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
@@ -306,7 +323,12 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
     if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
     middleware[after_security:after_security] = served
-    namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]
+    namespace["MIDDLEWARE"] = [
+        HEALTH_MIDDLEWARE,
+        TRACE_MIDDLEWARE,
+        UNAVAILABLE_MIDDLEWARE,
+        *middleware,
+    ]
 
 
 # Settings that need the TLS front end Cloud Run has and a plain-http target lacks.

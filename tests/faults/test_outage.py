@@ -1,0 +1,100 @@
+"""A database outage under load: fail fast with 503 while it lasts, recover at once after it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from faults.outage_load import drive_outage
+from faults.private_postgres import PrivatePostgres
+from pg import EXAMPLE, REPO, manage
+from served import cleanup, free_port, production_env, start_server
+
+pytestmark = pytest.mark.slow
+
+FAIL_FAST_SECONDS = 2.0
+RECOVERY_SECONDS = 1.0
+SETTLED_AFTER = 1.0  # requests started this long after recovery must all succeed
+
+
+def _job_env(database: PrivatePostgres) -> dict[str, str]:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DB_", "DJANGO_", "K_", "CLOUDRUN_"))
+    }
+    return {
+        **base,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE), str(REPO / "tests")]),
+        "DJANGO_SETTINGS_MODULE": "mysite.settings",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(database.port),
+        "DB_NAME": "outage",
+        "DB_USER": "outage_app",
+        "DB_PASSWORD": "outage-password",
+        "DB_ADMIN_USER": "postgres",
+        "DB_EXTENSIONS": "pg_trgm,unaccent,hstore,citext",
+        "CLOUDRUN_LOG_FORMAT": "json",
+    }
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A private cluster, set up by db-init and migrate, with static files collected."""
+    cluster = PrivatePostgres(free_port())
+    try:
+        cluster.init()
+        cluster.start()
+        env = _job_env(cluster)
+        env["STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
+        for job in ("cloudrun_db_init", "cloudrun_migrate"):
+            result = manage([job, "--verbosity", "0"], env)
+            assert result.returncode == 0, result.stderr
+        yield cluster, env
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def server(database):
+    cluster, env = database
+    if not cluster.accepts():
+        cluster.start()
+    running = start_server(production_env(env))
+    running.wait_until("/health/", 200)
+    yield running
+    cleanup(running)
+
+
+def _assert_recovered(run) -> None:
+    first = run.first_success_after_recovery()
+    assert first is not None and first <= RECOVERY_SECONDS, run.summary()
+    settled = run.started_after_recovery(SETTLED_AFTER)
+    assert settled, "no request was made after the recovery"
+    assert all(o.status == 200 for o in settled), run.per_second()
+
+
+def test_an_outage_is_answered_503_within_2_seconds_and_over_a_second_after(database, server):
+    cluster, _env = database
+    run = drive_outage(server.url + "/", cluster, warmup=2.0, outage=6.0, after=4.0)
+    print(f"\n{run.per_second()}\n{run.summary()}")
+
+    outage = run.during_outage()
+    unavailable = [o for o in outage if o.status == 503]
+    # Requests sent while the server was still shutting down may have been served.
+    assert len(unavailable) >= len(outage) // 2, run.per_second()
+    assert all(o.status in (200, 503) for o in outage), run.per_second()
+    assert all(o.retry_after and o.retry_after.isdigit() for o in unavailable)
+    assert max(o.latency for o in outage) <= FAIL_FAST_SECONDS, run.per_second()
+    _assert_recovered(run)
+
+
+def test_an_instant_restart_costs_no_request_a_second_after(database, server):
+    """Every pooled connection dies at once; none is handed to a request after that."""
+    cluster, _env = database
+    run = drive_outage(server.url + "/", cluster, warmup=2.0, outage=0.0, after=3.0)
+    print(f"\n{run.per_second()}\n{run.summary()}")
+
+    assert all(o.status in (200, 503) for o in run.outcomes), run.per_second()
+    _assert_recovered(run)
