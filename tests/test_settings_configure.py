@@ -318,3 +318,19 @@ def test_project_storages_win_and_a_missing_alias_is_filled():
     assert storages["staticfiles"]["BACKEND"] == (  # type: ignore[index]
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
+
+
+def test_the_pool_checks_connections_and_gives_up_waiting_and_reconnecting_quickly():
+    database = configured(PRODUCTION_ENV)["DATABASES"]["default"]  # type: ignore[index]
+    pool = database["OPTIONS"]["pool"]
+    assert database["CONN_HEALTH_CHECKS"] is True  # Django passes the pool its check
+    assert pool["timeout"] < 2  # a 503 within 2 s while the database is down
+    assert pool["reconnect_timeout"] < 1  # attempts less than a second apart
+
+
+def test_database_errors_become_503_outside_the_probes():
+    middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
+    assert middleware[1:3] == [  # type: ignore[index]
+        "django_cloudrun.logs.TraceContextMiddleware",
+        "django_cloudrun.unavailable.DatabaseUnavailableMiddleware",
+    ]
