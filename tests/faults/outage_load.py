@@ -7,21 +7,57 @@ stopped and when it accepted connections again.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
 from faults.private_postgres import PrivatePostgres
+from pg import EXAMPLE, REPO, manage
 
 CLIENTS = 8
 HOST = "demo-django-123456.us-central1.run.app"
 # A page that reads the database, as the front end sends it (TLS ended before the server).
 PAGE_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https"}
 CLIENT_TIMEOUT = 30.0
+
+
+def example_env(database: PrivatePostgres) -> dict[str, str]:
+    """The environment of the example project's jobs and server on ``database``."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DB_", "DJANGO_", "K_", "CLOUDRUN_"))
+    }
+    return {
+        **base,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE), str(REPO / "tests")]),
+        "DJANGO_SETTINGS_MODULE": "mysite.settings",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(database.port),
+        "DB_NAME": "outage",
+        "DB_USER": "outage_app",
+        "DB_PASSWORD": "outage-password",
+        "DB_ADMIN_USER": "postgres",
+        "DB_EXTENSIONS": "pg_trgm,unaccent,hstore,citext",
+        "CLOUDRUN_LOG_FORMAT": "json",
+    }
+
+
+def prepare_example(database: PrivatePostgres, static_root: Path) -> dict[str, str]:
+    """Start ``database`` and set it up with db-init and migrate; the environment to serve."""
+    database.init()
+    database.start()
+    env = {**example_env(database), "STATIC_ROOT": str(static_root)}
+    for job in ("cloudrun_db_init", "cloudrun_migrate"):
+        result = manage([job, "--verbosity", "0"], env)
+        assert result.returncode == 0, result.stderr
+    return env
 
 
 @dataclass(frozen=True)

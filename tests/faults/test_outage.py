@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from faults.outage_load import drive_outage
+from faults.outage_load import drive_outage, prepare_example
 from faults.private_postgres import PrivatePostgres
-from pg import EXAMPLE, REPO, manage
 from served import cleanup, free_port, production_env, start_server
 
 pytestmark = pytest.mark.slow
@@ -18,40 +15,12 @@ RECOVERY_SECONDS = 1.0
 SETTLED_AFTER = 1.0  # requests started this long after recovery must all succeed
 
 
-def _job_env(database: PrivatePostgres) -> dict[str, str]:
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DB_", "DJANGO_", "K_", "CLOUDRUN_"))
-    }
-    return {
-        **base,
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE), str(REPO / "tests")]),
-        "DJANGO_SETTINGS_MODULE": "mysite.settings",
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(database.port),
-        "DB_NAME": "outage",
-        "DB_USER": "outage_app",
-        "DB_PASSWORD": "outage-password",
-        "DB_ADMIN_USER": "postgres",
-        "DB_EXTENSIONS": "pg_trgm,unaccent,hstore,citext",
-        "CLOUDRUN_LOG_FORMAT": "json",
-    }
-
-
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     """A private cluster, set up by db-init and migrate, with static files collected."""
     cluster = PrivatePostgres(free_port())
     try:
-        cluster.init()
-        cluster.start()
-        env = _job_env(cluster)
-        env["STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
-        for job in ("cloudrun_db_init", "cloudrun_migrate"):
-            result = manage([job, "--verbosity", "0"], env)
-            assert result.returncode == 0, result.stderr
-        yield cluster, env
+        yield cluster, prepare_example(cluster, tmp_path_factory.mktemp("static"))
     finally:
         cluster.remove()
 
