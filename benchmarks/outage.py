@@ -47,7 +47,7 @@ def measure(
         cleanup(server)
 
 
-def row(name: str, outage: float, after: float, run: OutageRun) -> str:
+def row(name: str, outage: float, load_after: float, run: OutageRun) -> str:
     during = run.during_outage()
     slowest = max((o.latency for o in during), default=0.0)
     first = run.first_success_after_recovery()
@@ -55,7 +55,7 @@ def row(name: str, outage: float, after: float, run: OutageRun) -> str:
     others = sum(o.kind == "other" for o in run.outcomes)
     return (
         f"{name:34s} {outage:6.0f} s {slowest:8.2f} s {others:7d} "
-        f"{f'> {after:.0f} s' if first is None else f'{first:.2f} s':>10s} "
+        f"{f'> {load_after:.0f} s' if first is None else f'{first:.2f} s':>10s} "
         f"{sum(o.kind != 'ok' for o in after):5d} / {len(after)}"
     )
 
