@@ -80,5 +80,5 @@ class DatabaseUnavailableMiddleware:
             extra={"http_request": http_request_from_environ(request.META, status=503)},
         )
         # This line says it all; Django's own "Service Unavailable" line would repeat it.
-        response._has_been_logged = True  # type: ignore[attr-defined]
+        response._has_been_logged = True
         return response
