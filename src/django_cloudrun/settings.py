@@ -43,12 +43,15 @@ SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 # How long a request waits for a pooled connection. While the database is down none comes:
 # the request gets its 503 with Retry-After within 2 s instead of holding a thread for long.
 # A pool busy for that long (fewer connections than threads, slow queries) is saturated, and
-# the 503 sheds load it could not serve in time.
+# the 503 sheds load it could not serve in time. The waiting line needs no cap of its own
+# (max_waiting): a process never has more requests waiting than threads.
 POOL_TIMEOUT_SECONDS = 1.5
 # psycopg_pool retries a failed connection after 1 s, then 2, 4, 8 ... until
 # reconnect_timeout, then gives up and the next request that finds no connection starts a
 # new attempt at once. Giving up after half a second caps the wait between attempts, so
-# the pool is back within a second of the database, however long the outage lasted.
+# the pool is back within a second of the database, however long the outage lasted. (The
+# backoff itself is internal to psycopg_pool, and Django builds the pool: this option is
+# the way in, with no subclass to maintain.)
 # https://www.psycopg.org/psycopg3/docs/api/pool.html (reconnect_timeout)
 RECONNECT_TIMEOUT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 5
