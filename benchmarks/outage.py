@@ -69,8 +69,9 @@ def main() -> None:
     outages = [float(value) for value in options.outages.split(",")]
 
     database = PrivatePostgres(free_port())
+    static_root = tempfile.TemporaryDirectory(prefix="outage-static-")
     try:
-        env = prepare_example(database, Path(tempfile.mkdtemp(prefix="outage-static-")))
+        env = prepare_example(database, Path(static_root.name))
         env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(BENCHMARKS)])
         print(
             f"{'configuration':34s} {'outage':>8s} {'slowest':>10s} {'not 503':>7s} "
@@ -85,6 +86,7 @@ def main() -> None:
                     print(run.per_second())
     finally:
         database.remove()
+        static_root.cleanup()
 
 
 if __name__ == "__main__":
