@@ -346,3 +346,21 @@ def test_upload_memory_sizes_never_exceed_the_body_limit():
 def test_a_request_body_limit_that_is_not_a_positive_integer_is_refused(value):
     with pytest.raises(ImproperlyConfigured, match=f"CLOUDRUN_MAX_REQUEST_BODY.*{value}"):
         configured({**PRODUCTION_ENV, "CLOUDRUN_MAX_REQUEST_BODY": value})
+
+
+def test_the_pool_checks_connections_and_gives_up_waiting_and_reconnecting_quickly():
+    database = configured(PRODUCTION_ENV)["DATABASES"]["default"]  # type: ignore[index]
+    pool = database["OPTIONS"]["pool"]
+    assert database["CONN_HEALTH_CHECKS"] is True  # Django passes the pool its check
+    assert pool["timeout"] < 2  # a 503 within 2 s while the database is down
+    assert pool["reconnect_timeout"] < 1  # attempts less than a second apart
+
+
+def test_database_errors_become_503_outside_the_probes():
+    middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
+    assert middleware[1:5] == [  # type: ignore[index]
+        "django_cloudrun.logs.TraceContextMiddleware",
+        "django_cloudrun.guards.RequestBodyLimitMiddleware",
+        "django_cloudrun.guards.NulCharacterMiddleware",
+        "django_cloudrun.unavailable.DatabaseUnavailableMiddleware",
+    ]

@@ -39,6 +39,7 @@ TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
 BODY_LIMIT_MIDDLEWARE = "django_cloudrun.guards.RequestBodyLimitMiddleware"
 NUL_MIDDLEWARE = "django_cloudrun.guards.NulCharacterMiddleware"
 HOSTS_MIDDLEWARE = "django_cloudrun.guards.AllowedHostsMiddleware"
+UNAVAILABLE_MIDDLEWARE = "django_cloudrun.unavailable.DatabaseUnavailableMiddleware"
 MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
@@ -48,6 +49,7 @@ OWN_MIDDLEWARE = (
     TRACE_MIDDLEWARE,
     BODY_LIMIT_MIDDLEWARE,
     NUL_MIDDLEWARE,
+    UNAVAILABLE_MIDDLEWARE,
     HOSTS_MIDDLEWARE,
     WHITENOISE_MIDDLEWARE,
     MEDIA_MIDDLEWARE,
@@ -56,7 +58,20 @@ OWN_MIDDLEWARE = (
 # memory rather than spooling it to the temporary directory: neither may exceed the limit.
 UPLOAD_MEMORY_SETTINGS = ("DATA_UPLOAD_MAX_MEMORY_SIZE", "FILE_UPLOAD_MAX_MEMORY_SIZE")
 
-POOL_TIMEOUT_SECONDS = 10
+# How long a request waits for a pooled connection. While the database is down none comes:
+# the request gets its 503 with Retry-After within 2 s instead of holding a thread for long.
+# A pool busy for that long (fewer connections than threads, slow queries) is saturated, and
+# the 503 sheds load it could not serve in time. The waiting line needs no cap of its own
+# (max_waiting): a process never has more requests waiting than threads.
+POOL_TIMEOUT_SECONDS = 1.5
+# psycopg_pool retries a failed connection after 1 s, then 2, 4, 8 ... until
+# reconnect_timeout, then gives up and the next request that finds no connection starts a
+# new attempt at once. Giving up after half a second caps the wait between attempts, so
+# the pool is back within a second of the database, however long the outage lasted. (The
+# backoff itself is internal to psycopg_pool, and Django builds the pool: this option is
+# the way in, with no subclass to maintain.)
+# https://www.psycopg.org/psycopg3/docs/api/pool.html (reconnect_timeout)
+RECONNECT_TIMEOUT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 5
 ONE_YEAR = 365 * 24 * 3600
 
@@ -223,12 +238,16 @@ def _databases(
             "PASSWORD": env.get(contract.DB_PASSWORD.name, ""),
             # Connections are pooled per process; persistent connections would bypass it.
             "CONN_MAX_AGE": 0,
+            # The pool checks a connection before handing it out (ConnectionPool.check_
+            # connection): those a database restart ended are replaced, not used.
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "pool": {
                     "min_size": 1,
                     "max_size": pool_size,
                     "timeout": POOL_TIMEOUT_SECONDS,
+                    "reconnect_timeout": RECONNECT_TIMEOUT_SECONDS,
                 },
             },
         }
@@ -339,6 +358,7 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
         TRACE_MIDDLEWARE,
         BODY_LIMIT_MIDDLEWARE,
         NUL_MIDDLEWARE,
+        UNAVAILABLE_MIDDLEWARE,
         *middleware,
     ]
 
