@@ -63,12 +63,7 @@ def test_secret_inputs_and_secret_looking_variables_are_redacted():
 
 def test_iam_matrix_names_member_role_and_resource():
     rows = plan(parse_config("public = true"))["iam"]
-    assert {
-        "member": "allUsers",
-        "role": "roles/run.invoker",
-        "on": "service",
-        "resource": "demo-django",
-    } in rows
+    assert not [row for row in rows if row["member"] == "allUsers"]
     assert {
         "member": "serviceAccount:demo-django-db-init@my-project.iam.gserviceaccount.com",
         "role": "roles/secretmanager.secretAccessor",

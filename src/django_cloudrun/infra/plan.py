@@ -61,6 +61,7 @@ IMPORTANT = {
     "gcp:cloudrunv2/service:Service": [
         "name",
         "ingress",
+        "invokerIamDisabled",
         "template.serviceAccount",
         "template.scaling.*",
         "template.containers[0].resources.*",
@@ -216,8 +217,8 @@ def warnings(config: CloudRunConfig) -> list[str]:
         )
     if config.public:
         out.append(
-            "public = true: anyone on the internet may invoke the service (allUsers has "
-            "roles/run.invoker); set public = false to require IAM authentication"
+            "public = true: anyone on the internet may invoke the service (its invoker IAM "
+            "check is off); set public = false to require IAM authentication"
         )
     if config.ingress_settings == "all":
         out.append(
