@@ -237,6 +237,12 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "database.point_in_time_recovery = false: the database can only be restored to "
             "its last daily backup"
         )
+    if db.private_ip and db.private_services_access == "create":
+        out.append(
+            f"database.private_services_access = create: deploy connects {config.vpc.network} "
+            "to Google's services, which fails if the network already has that connection; "
+            'set it to "existing" then'
+        )
     if config.monitoring.uptime_check and not uptime_possible(config):
         out.append(
             "monitoring.uptime_check: no uptime check is created, because uptime checks "

@@ -122,7 +122,7 @@ def service(
             # A public service turns off the invoker IAM check rather than granting
             # roles/run.invoker to allUsers, which the domain-restricted-sharing organization
             # policy refuses; Google recommends it for public services
-            # (https://cloud.google.com/run/docs/securing/managing-access#invoker_check;
+            # (https://cloud.google.com/run/docs/authenticating/public#invoker_check;
             # cloudrunv2.ServiceArgs.invoker_iam_disabled). Set both ways, so making a
             # public service private turns the check back on.
             invoker_iam_disabled=args.public,
