@@ -90,7 +90,10 @@ class CloudRunConfig(Table):
     ingress_settings: Literal["all", "internal", "internal-and-cloud-load-balancing"] = Field(
         default="all", description="Where requests may come from."
     )
-    public: bool = Field(default=True, description="Whether allUsers may invoke the service.")
+    public: bool = Field(
+        default=True,
+        description="Whether anyone may invoke the service: true turns its invoker IAM check off.",
+    )
     settings_module: DottedModule | None = Field(
         default=None,
         description="Django settings module of the service, its jobs, the image and `up`, "

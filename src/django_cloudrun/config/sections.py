@@ -127,6 +127,15 @@ class DatabaseConfig(Table):
     private_ip: bool = Field(
         default=False, description="Give the instance a private IP on vpc.network (requires it)."
     )
+    # https://cloud.google.com/sql/docs/postgres/configure-private-ip: a private IP needs
+    # Private Services Access, one connection per network shared by every Google service
+    # on it; creating it where one exists fails, so a network that has it says so here.
+    private_services_access: Literal["create", "existing"] = Field(
+        default="create",
+        description="With private_ip: create reserves an IP range on vpc.network and connects "
+        "it to Google's services (Private Services Access); existing: the network already has "
+        "that connection (another app or service made it), so deploy uses it as it is.",
+    )
 
     @field_validator("extensions")
     @classmethod
