@@ -33,6 +33,7 @@ from .sections import (
     BuildConfig,
     CronJob,
     DatabaseConfig,
+    HttpConfig,
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
@@ -103,7 +104,10 @@ class CloudRunConfig(Table):
         description="Where requests may come from; internal and "
         "internal-and-cloud-load-balancing are refused until a load balancer is deployable.",
     )
-    public: bool = Field(default=True, description="Whether allUsers may invoke the service.")
+    public: bool = Field(
+        default=True,
+        description="Whether anyone may invoke the service: true turns its invoker IAM check off.",
+    )
     settings_module: DottedModule | None = Field(
         default=None,
         description="Django settings module of the service, its jobs, the image and `up`, "
@@ -114,6 +118,7 @@ class CloudRunConfig(Table):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig, description="Cloud SQL.")
     media: MediaConfig = Field(default_factory=MediaConfig, description="Media files.")
     static: StaticConfig = Field(default_factory=StaticConfig, description="Static files.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="Requests.")
     environment_variables: dict[EnvName, str] = Field(
         default_factory=dict, description="Plain environment variables of the service and jobs."
     )
