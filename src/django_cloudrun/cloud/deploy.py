@@ -17,8 +17,9 @@ from typing import Any
 from ..config import FILL_IN, ConfigError, names, unfilled
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
+from .build_account import ensure_build_account
 from .clients import Clients
-from .errors import PrerequisiteError
+from .errors import CloudError, PrerequisiteError
 from .events import (
     APP_TYPE,
     REPOSITORY_TYPE,
@@ -28,10 +29,12 @@ from .events import (
     ResourceChange,
     Step,
     ignore,
+    is_grant,
 )
 from .failures import explain
 from .interfaces import Engine, EngineFailed, StateStore
 from .preflight import require
+from .propagation import propagation_denial, retry_while_propagating
 from .stack import CloudTarget, Program
 
 __all__ = [
@@ -120,6 +123,34 @@ def ensure_state(
     state.create_bucket(bucket, location=target.region)
 
 
+class _Watch:
+    """Passes events on, noting whether the service got its new revision and whether a
+    grant was made (whose denial, just after, may only be IAM propagation)."""
+
+    def __init__(self, on_event: OnEvent) -> None:
+        self.on_event = on_event
+        self.service_changed = False
+        self.granted = False
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ResourceChange) and event.state == "done":
+            self.service_changed = self.service_changed or event.type == SERVICE_TYPE
+            self.granted = self.granted or (is_grant(event.type) and event.op != "same")
+        self.on_event(event)
+
+
+def _engine_denial(error: CloudError) -> tuple[str, str] | None:
+    """A denial of the runtime account's secrets or Cloud SQL, by a job or the revision."""
+    if not isinstance(error, EngineFailed):
+        return None
+    texts = [failure.message for failure in error.failures] or [error.summary]
+    for text in texts:
+        what = propagation_denial(text)
+        if what is not None:
+            return f"the runtime account's {what}", text
+    return None
+
+
 def update(
     engine: Engine,
     target: CloudTarget,
@@ -127,22 +158,27 @@ def update(
     on_event: OnEvent,
     *,
     targets: Sequence[str] = (),
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Mapping[str, Any]:
-    """engine.up, its failure explained in one line."""
-    service_changed = False
-
-    def watch(event: Event) -> None:
-        nonlocal service_changed
-        if isinstance(event, ResourceChange) and event.type == SERVICE_TYPE:
-            service_changed = service_changed or event.state == "done"
-        on_event(event)
-
+    """engine.up, retried while new grants take effect, its failure explained in one line."""
+    watch = _Watch(on_event)
     try:
-        return engine.up(target.stack, program, watch, targets=targets)
+        return retry_while_propagating(
+            lambda: engine.up(target.stack, program, watch, targets=targets),
+            _engine_denial,
+            granted=lambda: watch.granted,
+            sleep=sleep,
+            on_event=on_event,
+        )
     except EngineFailed as failed:
         raise explain(
-            failed, target.config, target.project, service_updated=service_changed
+            failed, target.config, target.project, service_updated=watch.service_changed
         ) from None
+
+
+def _build_denial(error: CloudError) -> tuple[str, str] | None:
+    what = propagation_denial(error.message)
+    return None if what is None else (what, error.message)
 
 
 def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str:
@@ -165,11 +201,26 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
         Program(target.config, default_image(target.config, target.project)),
         on_event,
         targets=[stack.urn(APP_TYPE, service), stack.urn(REPOSITORY_TYPE, f"{service}-images")],
+        sleep=clients.sleep,
     )
+    clients.builder.source_bucket()
+    account, granted = ensure_build_account(clients.iam, target, on_event)
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
-    on_event(Step(f"building {image} with Cloud Build"))
-    built = clients.builder.build(target.project_dir, image, on_event, dockerfile=dockerfile)
+    on_event(Step(f"building {image} with Cloud Build as {account.email}"))
+    built = retry_while_propagating(
+        lambda: clients.builder.build(
+            target.project_dir,
+            image,
+            on_event,
+            service_account=account.resource_name,
+            dockerfile=dockerfile,
+        ),
+        _build_denial,
+        granted=lambda: granted,
+        sleep=clients.sleep,
+        on_event=on_event,
+    )
     on_event(Step(f"built {built}"))
     return built
 
@@ -195,7 +246,7 @@ def deploy(
     # configuration are those of an earlier one (a rollback, or a retry after a failure).
     release = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     program = Program(target.config, image, release=release)
-    outputs = update(clients.engine, target, program, on_event)
+    outputs = update(clients.engine, target, program, on_event, sleep=clients.sleep)
     url = str(outputs.get("url", ""))
     return Deployment(
         service=target.service,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .errors import CloudError
 from .events import OnEvent
@@ -23,9 +23,12 @@ __all__ = [
     "Engine",
     "EngineFailed",
     "ExecutionState",
+    "Iam",
+    "IamResource",
     "JobRun",
     "LogLine",
     "Logs",
+    "OrgPolicy",
     "PrerequisiteProbe",
     "ProjectInfo",
     "ResourceFailure",
@@ -96,10 +99,52 @@ class StateStore(Protocol):
 
 
 class Builder(Protocol):
+    def source_bucket(self) -> str:
+        """The bucket build contexts are uploaded to, created when missing; its name."""
+        ...
+
     def build(
-        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+        self,
+        source: Path,
+        image: str,
+        on_event: OnEvent,
+        *,
+        service_account: str,
+        dockerfile: str = "Dockerfile",
     ) -> str:
-        """Build `dockerfile` in `source` (the context) as `image`; the image by digest."""
+        """Build `dockerfile` in `source` (the context) as `image`, running as
+        `service_account` (projects/P/serviceAccounts/EMAIL); the image by digest."""
+        ...
+
+
+# IAM
+
+
+@dataclass(frozen=True)
+class IamResource:
+    """A resource whose IAM policy holds grants."""
+
+    kind: Literal["project", "bucket", "repository"]
+    name: str  # a project id, a bucket name, or projects/P/locations/R/repositories/ID
+
+
+class Iam(Protocol):
+    def account_exists(self, project: str, account: str) -> bool:
+        """Whether the service account with the id `account` exists in the project."""
+        ...
+
+    def create_account(
+        self, project: str, account: str, *, display_name: str, description: str
+    ) -> None:
+        """Create the service account `account` (an id); nothing when it exists."""
+        ...
+
+    def roles(self, member: str, resource: IamResource) -> set[str]:
+        """The roles `member` holds in `resource`'s own policy; empty when it has none."""
+        ...
+
+    def grant(self, member: str, role: str, resource: IamResource) -> None:
+        """Add `role` for `member` to `resource`'s policy; nothing when it is there."""
         ...
 
 
@@ -192,6 +237,15 @@ class ProjectInfo:
     billing_enabled: bool = False
 
 
+@dataclass(frozen=True)
+class OrgPolicy:
+    """A constraint's effective policy on a project, its rules folded into what we ask of it."""
+
+    enforced: bool = False  # a boolean constraint that a rule enforces
+    allow_all: bool = True  # a list constraint that allows every value (none set: the default)
+    allowed_values: tuple[str, ...] = ()
+
+
 class PrerequisiteProbe(Protocol):
     def pulumi_cli(self) -> str | None:
         """The Pulumi CLI's path, or None when it is not on PATH."""
@@ -205,4 +259,17 @@ class PrerequisiteProbe(Protocol):
 
     def enabled_apis(self, project: str, apis: Sequence[str]) -> set[str]:
         """The subset of `apis` (such as run.googleapis.com) enabled on the project."""
+        ...
+
+    def org_policy(self, project: str, constraint: str) -> OrgPolicy:
+        """The effective policy of `constraint` (such as iam.allowedPolicyMemberDomains)."""
+        ...
+
+    def github_triggers(self, project: str) -> list[str]:
+        """The repositories (OWNER/NAME) that the project's GitHub build triggers build."""
+        ...
+
+    def private_connections(self, network: str) -> list[str]:
+        """The reserved ranges of `network`'s Private Services Access connection (empty when
+        it has none); `network` is projects/PROJECT/global/networks/NAME."""
         ...

@@ -2,7 +2,11 @@
 
 The context goes to the project's `PROJECT_cloudbuild` bucket, as `gcloud builds submit`
 does; the image is pushed to the app's Artifact Registry repository and returned by
-digest, so each build gives the jobs a new image to run.
+digest, so each build gives the jobs a new image to run. The build runs as the account it
+is given, and so logs to Cloud Logging only: "If you specify your own service account for
+builds, you must store your build logs either in Cloud Logging or in a user-created Cloud
+Storage bucket" (https://cloud.google.com/build/docs/securing-builds/configure-user-specified-service-accounts;
+cloudbuild v1 Build.serviceAccount, BuildOptions.logging = CLOUD_LOGGING_ONLY).
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from ...config import names
 from ..errors import CloudError, one_line
 from ..events import OnEvent, Step
 from ..source import write_archive
@@ -28,17 +34,23 @@ class CloudBuilder:
     def __init__(self, project: str) -> None:
         self.project = project
 
-    def _upload(self, source: Path, on_event: OnEvent) -> tuple[str, str]:
+    def _bucket(self) -> Any:
         from google.cloud import storage  # type: ignore[attr-defined]  # untyped
 
         client = storage.Client(project=self.project)
-        name = f"{self.project}_cloudbuild"
+        name = names.build_source_bucket(self.project)
         found = client.lookup_bucket(name)
-        bucket = (
-            check_owner(found, project_number(self.project))
-            if found is not None
-            else create_hardened(client, name, project=self.project, location="US", versioned=False)
-        )
+        if found is not None:
+            return check_owner(found, project_number(self.project))
+        return create_hardened(client, name, project=self.project, location="US", versioned=False)
+
+    def source_bucket(self) -> str:
+        with google_errors(self.project, on="Cloud Storage"):
+            return str(self._bucket().name)
+
+    def _upload(self, source: Path, on_event: OnEvent) -> tuple[str, str]:
+        bucket = self._bucket()
+        name = str(bucket.name)
         blob = f"source/django-cloudrun-{time.time_ns()}.tgz"
         with tempfile.TemporaryFile() as archive:
             count = write_archive(source, archive)
@@ -49,7 +61,13 @@ class CloudBuilder:
         return name, blob
 
     def build(
-        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+        self,
+        source: Path,
+        image: str,
+        on_event: OnEvent,
+        *,
+        service_account: str,
+        dockerfile: str = "Dockerfile",
     ) -> str:
         from google.api_core.exceptions import GoogleAPICallError
         from google.cloud.devtools import cloudbuild_v1
@@ -67,6 +85,10 @@ class CloudBuilder:
                 ],
                 images=[image],
                 timeout=BUILD_TIMEOUT,
+                service_account=service_account,
+                options=cloudbuild_v1.BuildOptions(
+                    logging=cloudbuild_v1.BuildOptions.LoggingMode.CLOUD_LOGGING_ONLY
+                ),
             )
             operation = cloudbuild_v1.CloudBuildClient().create_build(
                 project_id=self.project, build=request
