@@ -17,7 +17,6 @@ from typing import Any
 
 import pulumi
 
-from cloud_support import PROJECT
 from django_cloudrun.cloud.clients import Clients
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.events import OnEvent, ResourceChange
@@ -33,7 +32,6 @@ from django_cloudrun.cloud.interfaces import (
     StackResource,
 )  # fmt: skip
 from django_cloudrun.cloud.stack import Program, StackSettings
-from django_cloudrun.config import names
 from django_cloudrun.infra.mocks import OfflineMocks
 
 PROJECT_NUMBER = "123456789012"
@@ -261,11 +259,8 @@ class FakeBuilder:
     error: CloudError | None = None
     errors_left: int | None = None  # raise `error` only this many times
     dockerfile: str = ""  # what the last build built
-    service_account: str = ""  # what the last build ran as
-
-    def source_bucket(self) -> str:
-        self.journal.append(("builder.source_bucket",))
-        return names.build_source_bucket(PROJECT)
+    bucket: str = ""  # where its context went
+    service_account: str = ""  # what it ran as
 
     def build(
         self,
@@ -273,11 +268,13 @@ class FakeBuilder:
         image: str,
         on_event: OnEvent,
         *,
+        bucket: str,
         service_account: str,
         dockerfile: str = "Dockerfile",
     ) -> str:
         self.journal.append(("builder.build", source, image))
         self.dockerfile = dockerfile
+        self.bucket = bucket
         self.service_account = service_account
         if self.error is not None and self.errors_left != 0:
             if self.errors_left is not None:
@@ -295,20 +292,12 @@ class FakeIam:
     policies: dict[IamResource, dict[str, set[str]]] = field(default_factory=dict)
 
     def account_exists(self, project: str, account: str) -> bool:
+        self.journal.append(("iam.account_exists", project, account))
         return (project, account) in self.accounts
 
-    def create_account(
-        self, project: str, account: str, *, display_name: str, description: str
-    ) -> None:
-        self.journal.append(("iam.create_account", project, account))
-        self.accounts.add((project, account))
-
     def roles(self, member: str, resource: IamResource) -> set[str]:
+        self.journal.append(("iam.roles", member, resource))
         return set(self.policies.get(resource, {}).get(member, set()))
-
-    def grant(self, member: str, role: str, resource: IamResource) -> None:
-        self.journal.append(("iam.grant", member, role, resource))
-        self.policies.setdefault(resource, {}).setdefault(member, set()).add(role)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django_cloudrun.cloud.events import (
     Step,
 )  # fmt: skip
 from django_cloudrun.cloud.failures import explain
-from django_cloudrun.cloud.interfaces import EngineFailed, IamResource, ProjectInfo, ResourceFailure
+from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.preflight import required_apis
 from django_cloudrun.cloud.stack import CloudTarget
 from fakes import DIGEST, Fakes
@@ -45,8 +45,7 @@ def test_deploy_runs_preflight_then_builds_then_updates(target, fakes):
     run_deploy(target, fakes)
     assert fakes.calls() == [
         "probe.pulumi_cli", "probe.credentials", "probe.apis", "probe.project",
-        "engine.up", "builder.source_bucket", "iam.create_account", "iam.grant",
-        "builder.build", "engine.up",
+        "engine.up", "builder.build", "engine.up",
     ]  # fmt: skip
 
 
@@ -429,7 +428,6 @@ def test_a_resource_refused_after_the_new_revision_says_the_service_was_updated(
 
 
 BUILD_EMAIL = f"{SERVICE}-build@{PROJECT}.iam.gserviceaccount.com"
-BUILD_MEMBER = f"serviceAccount:{BUILD_EMAIL}"
 
 
 def test_the_build_runs_as_the_dedicated_build_account(target, fakes):
@@ -437,32 +435,25 @@ def test_the_build_runs_as_the_dedicated_build_account(target, fakes):
     assert fakes.builder.service_account == f"projects/{PROJECT}/serviceAccounts/{BUILD_EMAIL}"
 
 
-def test_the_build_account_is_created_and_granted_before_the_build(target, fakes):
+def test_the_build_context_goes_to_the_apps_build_sources_bucket(target, fakes):
     run_deploy(target, fakes)
-    repository = f"projects/{PROJECT}/locations/europe-west1/repositories/{SERVICE}"
-    assert fakes.iam.accounts == {(PROJECT, f"{SERVICE}-build")}
-    assert fakes.iam.policies == {
-        IamResource("bucket", f"{PROJECT}_cloudbuild"): {
-            BUILD_MEMBER: {"roles/storage.objectViewer"}
-        },
-        IamResource("repository", repository): {BUILD_MEMBER: {"roles/artifactregistry.writer"}},
-        IamResource("project", PROJECT): {BUILD_MEMBER: {"roles/logging.logWriter"}},
-    }
-    names = [entry[0] for entry in fakes.journal]
-    assert names.index("builder.source_bucket") < names.index("iam.grant")
-    assert max(i for i, n in enumerate(names) if n.startswith("iam.")) < names.index(
-        "builder.build"
-    )
+    assert fakes.builder.bucket == f"{PROJECT}-{SERVICE}-build-sources"
 
 
-def test_an_existing_build_account_with_its_roles_is_left_alone(target, fakes):
-    run_deploy(target, fakes)
-    fakes.journal.clear()
-    run_deploy(target, fakes)
-    assert not [entry for entry in fakes.journal if entry[0].startswith("iam.")]
+def test_the_build_waits_for_grants_made_just_before_it(target, fakes):
+    """The update before the build made grants: a denial of the build account is retried."""
+    grant = "gcp:projects/iAMMember:IAMMember"
+    first = fakes.engine.up
 
+    def up_with_a_new_grant(stack, program, on_event, *, targets=()):
+        outputs = first(stack, program, on_event, targets=targets)
+        if targets:
+            on_event(
+                ResourceChange(f"urn:x::{SERVICE}-build-sa-writes-logs", grant, "create", "done")
+            )
+        return outputs
 
-def test_a_build_denied_right_after_new_grants_waits_and_retries(target, fakes):
+    fakes.engine.up = up_with_a_new_grant
     fakes.builder.error = CloudError(
         "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
     )
@@ -475,6 +466,15 @@ def test_a_build_denied_right_after_new_grants_waits_and_retries(target, fakes):
         "the build account's access denied: waiting 10 s for new IAM grants to take effect "
         "(typically 2 minutes), then retrying"
     )
+
+
+def test_a_build_denied_without_new_grants_fails_at_once(target, fakes):
+    fakes.builder.error = CloudError(
+        "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
+    )
+    error = failure(target, fakes)
+    assert error is fakes.builder.error
+    assert "sleep" not in fakes.calls()
 
 
 SECRET_DENIED = (

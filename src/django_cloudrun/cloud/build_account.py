@@ -7,6 +7,7 @@ the image nor write its logs (https://cloud.google.com/build/docs/cloud-build-se
 Ours, `SERVICE-build` (the trigger's too), may read the uploaded context, push to the app's
 repository and write logs, nothing more
 (https://cloud.google.com/build/docs/securing-builds/configure-user-specified-service-accounts).
+The Pulumi program creates it and its grants; deploy builds as it, doctor checks them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import names
-from .events import OnEvent, Step
 from .interfaces import Iam, IamResource
 from .stack import CloudTarget
 
@@ -22,7 +22,6 @@ __all__ = [
     "BuildAccount",
     "Grant",
     "build_account",
-    "ensure_build_account",
     "grant_command",
     "grants",
     "missing_grants",
@@ -65,7 +64,7 @@ def grants(target: CloudTarget) -> list[Grant]:
         f"projects/{project}/locations/{target.region}/repositories/{names.repository_id(service)}"
     )
     return [
-        Grant(OBJECT_VIEWER, IamResource("bucket", names.build_source_bucket(project))),
+        Grant(OBJECT_VIEWER, IamResource("bucket", names.build_sources_bucket(project, service))),
         Grant(ARTIFACT_WRITER, IamResource("repository", repository)),
         Grant(LOG_WRITER, IamResource("project", project)),
     ]
@@ -73,34 +72,9 @@ def grants(target: CloudTarget) -> list[Grant]:
 
 def missing_grants(iam: Iam, target: CloudTarget) -> list[Grant]:
     member = build_account(target).member
-    missing: list[Grant] = []
-    for grant in grants(target):
-        if grant.role not in iam.roles(member, grant.resource):
-            missing.append(grant)
-    return missing
-
-
-def ensure_build_account(
-    iam: Iam, target: CloudTarget, on_event: OnEvent
-) -> tuple[BuildAccount, bool]:
-    """The build account, created and granted its roles where they are missing; and whether
-    anything was (so new grants may not be in effect yet)."""
-    account = build_account(target)
-    changed = False
-    if not iam.account_exists(account.project, account.account):
-        on_event(Step(f"creating the build account {account.email}"))
-        iam.create_account(
-            account.project,
-            account.account,
-            display_name=f"{target.service} build",
-            description=f"Builds the images of {target.service}.",
-        )
-        changed = True
-    for grant in missing_grants(iam, target):
-        on_event(Step(f"granting {grant.role} on {grant.resource.name} to {account.email}"))
-        iam.grant(account.member, grant.role, grant.resource)
-        changed = True
-    return account, changed
+    return [
+        grant for grant in grants(target) if grant.role not in iam.roles(member, grant.resource)
+    ]
 
 
 def grant_command(grant: Grant, member: str, project: str) -> str:

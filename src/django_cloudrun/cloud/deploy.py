@@ -17,7 +17,7 @@ from typing import Any
 from ..config import FILL_IN, ConfigError, names, unfilled
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
-from .build_account import ensure_build_account
+from .build_account import build_account
 from .clients import Clients
 from .errors import CloudError, PrerequisiteError
 from .events import (
@@ -195,29 +195,31 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
     # The repository is part of the stack: create it (and only it) before pushing to it.
     on_event(Step("creating the image repository"))
     stack, service = target.stack, target.service
+    watch = _Watch(on_event)
     update(
         clients.engine,
         target,
         Program(target.config, default_image(target.config, target.project)),
-        on_event,
+        watch,
         targets=[stack.urn(APP_TYPE, service), stack.urn(REPOSITORY_TYPE, f"{service}-images")],
         sleep=clients.sleep,
     )
-    clients.builder.source_bucket()
-    account, granted = ensure_build_account(clients.iam, target, on_event)
+    account = build_account(target)
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
     on_event(Step(f"building {image} with Cloud Build as {account.email}"))
+    # The build account's grants, when that update made them, may not be in effect yet.
     built = retry_while_propagating(
         lambda: clients.builder.build(
             target.project_dir,
             image,
             on_event,
+            bucket=names.build_sources_bucket(target.project, service),
             service_account=account.resource_name,
             dockerfile=dockerfile,
         ),
         _build_denial,
-        granted=lambda: granted,
+        granted=lambda: watch.granted,
         sleep=clients.sleep,
         on_event=on_event,
     )

@@ -99,21 +99,18 @@ class StateStore(Protocol):
 
 
 class Builder(Protocol):
-    def source_bucket(self) -> str:
-        """The bucket build contexts are uploaded to, created when missing; its name."""
-        ...
-
     def build(
         self,
         source: Path,
         image: str,
         on_event: OnEvent,
         *,
+        bucket: str,
         service_account: str,
         dockerfile: str = "Dockerfile",
     ) -> str:
-        """Build `dockerfile` in `source` (the context) as `image`, running as
-        `service_account` (projects/P/serviceAccounts/EMAIL); the image by digest."""
+        """Build `dockerfile` in `source` (the context, uploaded to `bucket`) as `image`,
+        running as `service_account` (projects/P/serviceAccounts/EMAIL); the image by digest."""
         ...
 
 
@@ -129,22 +126,15 @@ class IamResource:
 
 
 class Iam(Protocol):
+    """Reads only: the deployment's accounts and grants are the Pulumi program's."""
+
     def account_exists(self, project: str, account: str) -> bool:
         """Whether the service account with the id `account` exists in the project."""
         ...
 
-    def create_account(
-        self, project: str, account: str, *, display_name: str, description: str
-    ) -> None:
-        """Create the service account `account` (an id); nothing when it exists."""
-        ...
-
     def roles(self, member: str, resource: IamResource) -> set[str]:
-        """The roles `member` holds in `resource`'s own policy; empty when it has none."""
-        ...
-
-    def grant(self, member: str, role: str, resource: IamResource) -> None:
-        """Add `role` for `member` to `resource`'s policy; nothing when it is there."""
+        """The roles `member` holds in `resource`'s own policy; empty when it has none, or
+        when the resource does not exist."""
         ...
 
 

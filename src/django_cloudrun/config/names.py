@@ -20,7 +20,7 @@ __all__ = [
     "account_id",
     "bucket_name",
     "build_account_id",
-    "build_source_bucket",
+    "build_sources_bucket",
     "connection_name",
     "digest",
     "fit",
@@ -66,9 +66,9 @@ def build_account_id(service: str) -> str:
     return account_id(service, "build")
 
 
-def build_source_bucket(project: str) -> str:
-    """Where deploy uploads the build context, the bucket `gcloud builds submit` uses."""
-    return f"{project}_cloudbuild"
+def build_sources_bucket(project: str, service: str) -> str:
+    """Where deploy uploads the build context, for the build account to read."""
+    return bucket_name(project, service, "build-sources")
 
 
 def bucket_name(project: str, service: str, suffix: str) -> str:

@@ -1,7 +1,7 @@
 """Builder over Cloud Build: upload the build context, `docker build`, push, wait.
 
-The context goes to the project's `PROJECT_cloudbuild` bucket, as `gcloud builds submit`
-does; the image is pushed to the app's Artifact Registry repository and returned by
+The context goes to the bucket deploy names (the app's build-sources bucket, which only the
+build account reads); the image is pushed to the app's Artifact Registry repository and returned by
 digest, so each build gives the jobs a new image to run. The build runs as the account it
 is given, and so logs to Cloud Logging only: "If you specify your own service account for
 builds, you must store your build logs either in Cloud Logging or in a user-created Cloud
@@ -15,13 +15,11 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from ...config import names
 from ..errors import CloudError, one_line
 from ..events import OnEvent, Step
 from ..source import write_archive
-from .buckets import check_owner, create_hardened, project_number
+from .buckets import check_owner, project_number
 from .google_errors import google_errors
 
 __all__ = ["BUILD_TIMEOUT", "CloudBuilder"]
@@ -34,23 +32,16 @@ class CloudBuilder:
     def __init__(self, project: str) -> None:
         self.project = project
 
-    def _bucket(self) -> Any:
+    def _upload(self, source: Path, name: str, on_event: OnEvent) -> str:
         from google.cloud import storage  # type: ignore[attr-defined]  # untyped
 
-        client = storage.Client(project=self.project)
-        name = names.build_source_bucket(self.project)
-        found = client.lookup_bucket(name)
-        if found is not None:
-            return check_owner(found, project_number(self.project))
-        return create_hardened(client, name, project=self.project, location="US", versioned=False)
-
-    def source_bucket(self) -> str:
-        with google_errors(self.project, on="Cloud Storage"):
-            return str(self._bucket().name)
-
-    def _upload(self, source: Path, on_event: OnEvent) -> tuple[str, str]:
-        bucket = self._bucket()
-        name = str(bucket.name)
+        found = storage.Client(project=self.project).lookup_bucket(name)
+        if found is None:
+            raise CloudError(
+                f"gs://{name} does not exist: deploy creates it before the build; run "
+                "`django-cloudrun deploy` again"
+            )
+        bucket = check_owner(found, project_number(self.project))
         blob = f"source/django-cloudrun-{time.time_ns()}.tgz"
         with tempfile.TemporaryFile() as archive:
             count = write_archive(source, archive)
@@ -58,7 +49,7 @@ class CloudBuilder:
             archive.seek(0)
             on_event(Step(f"uploading {count} files ({size // 1024} KiB) to gs://{name}"))
             bucket.blob(blob).upload_from_file(archive, content_type="application/gzip")
-        return name, blob
+        return blob
 
     def build(
         self,
@@ -66,6 +57,7 @@ class CloudBuilder:
         image: str,
         on_event: OnEvent,
         *,
+        bucket: str,
         service_account: str,
         dockerfile: str = "Dockerfile",
     ) -> str:
@@ -73,7 +65,7 @@ class CloudBuilder:
         from google.cloud.devtools import cloudbuild_v1
 
         with google_errors(self.project, on="Cloud Build"):
-            bucket, blob = self._upload(source, on_event)
+            blob = self._upload(source, bucket, on_event)
             request = cloudbuild_v1.Build(
                 source=cloudbuild_v1.Source(
                     storage_source=cloudbuild_v1.StorageSource(bucket=bucket, object_=blob)
