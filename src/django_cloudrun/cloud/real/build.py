@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from ..errors import CloudError, one_line
 from ..events import OnEvent, Step
@@ -22,10 +23,34 @@ from ..source import write_archive
 from .buckets import check_owner, project_number
 from .google_errors import google_errors
 
-__all__ = ["BUILD_TIMEOUT", "CloudBuilder"]
+__all__ = ["BUILD_TIMEOUT", "CloudBuilder", "build_request"]
 
 BUILD_TIMEOUT = timedelta(minutes=30)
 DOCKER = "gcr.io/cloud-builders/docker"
+
+
+def build_request(
+    *, bucket: str, blob: str, image: str, dockerfile: str, service_account: str
+) -> Any:
+    """The cloudbuild_v1.Build that builds and pushes `image` as `service_account`."""
+    from google.cloud.devtools import cloudbuild_v1
+
+    return cloudbuild_v1.Build(
+        source=cloudbuild_v1.Source(
+            storage_source=cloudbuild_v1.StorageSource(bucket=bucket, object_=blob)
+        ),
+        steps=[
+            cloudbuild_v1.BuildStep(
+                name=DOCKER, args=["build", "--file", dockerfile, "--tag", image, "."]
+            )
+        ],
+        images=[image],
+        timeout=BUILD_TIMEOUT,
+        service_account=service_account,
+        options=cloudbuild_v1.BuildOptions(
+            logging=cloudbuild_v1.BuildOptions.LoggingMode.CLOUD_LOGGING_ONLY
+        ),
+    )
 
 
 class CloudBuilder:
@@ -66,21 +91,12 @@ class CloudBuilder:
 
         with google_errors(self.project, on="Cloud Build"):
             blob = self._upload(source, bucket, on_event)
-            request = cloudbuild_v1.Build(
-                source=cloudbuild_v1.Source(
-                    storage_source=cloudbuild_v1.StorageSource(bucket=bucket, object_=blob)
-                ),
-                steps=[
-                    cloudbuild_v1.BuildStep(
-                        name=DOCKER, args=["build", "--file", dockerfile, "--tag", image, "."]
-                    )
-                ],
-                images=[image],
-                timeout=BUILD_TIMEOUT,
+            request = build_request(
+                bucket=bucket,
+                blob=blob,
+                image=image,
+                dockerfile=dockerfile,
                 service_account=service_account,
-                options=cloudbuild_v1.BuildOptions(
-                    logging=cloudbuild_v1.BuildOptions.LoggingMode.CLOUD_LOGGING_ONLY
-                ),
             )
             operation = cloudbuild_v1.CloudBuildClient().create_build(
                 project_id=self.project, build=request
