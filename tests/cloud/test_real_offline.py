@@ -25,7 +25,7 @@ from pulumi.automation.events import EngineEvent
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
 from django_cloudrun.cloud.events import ResourceChange
 from django_cloudrun.cloud.interfaces import IamResource, OrgPolicy, Traffic
-from django_cloudrun.cloud.real.build import build_request
+from django_cloudrun.cloud.real.build import build_failure, build_request
 from django_cloudrun.cloud.real.engine import EventTranslator, resource_type
 from django_cloudrun.cloud.real.google_errors import discovery_errors, google_errors
 from django_cloudrun.cloud.real.iam import GoogleIam, roles_in
@@ -362,3 +362,22 @@ def anonymous(monkeypatch):
 def test_each_kind_of_policy_is_read_through_its_own_api(anonymous, resource, method, uri):
     request = GoogleIam("p")._policy(resource)
     assert (request.method, request.uri) == (method, uri)
+
+
+def test_a_failed_build_names_its_failure_type():
+    from google.cloud.devtools import cloudbuild_v1
+
+    failed = cloudbuild_v1.Build(
+        status=cloudbuild_v1.Build.Status.FAILURE,
+        status_detail="Build failed",
+        failure_info=cloudbuild_v1.Build.FailureInfo(
+            type_=cloudbuild_v1.Build.FailureInfo.FailureType.FETCH_SOURCE_FAILED,
+            detail="storage.objects.get access denied",
+        ),
+    )
+    assert build_failure(failed) == (
+        "Cloud Build ended FAILURE: Build failed (FETCH_SOURCE_FAILED: storage.objects.get "
+        "access denied)"
+    )
+    timed_out = cloudbuild_v1.Build(status=cloudbuild_v1.Build.Status.TIMEOUT)
+    assert build_failure(timed_out) == "Cloud Build ended TIMEOUT"

@@ -3,7 +3,7 @@
 "Changes to allow or deny policies typically propagate in 2 minutes, but could potentially
 take 7 minutes or longer" (https://cloud.google.com/iam/docs/access-change-propagation), and
 a new service account may not be usable for a minute or more
-(https://cloud.google.com/iam/docs/service-accounts-create#creating). A deployment grants the
+(https://cloud.google.com/iam/docs/service-accounts-create). A deployment grants the
 runtime account its secrets and Cloud SQL, and the build account its roles, seconds before
 they are used: a denial of exactly those, right after the grants, is retried for about two
 minutes. Any other failure, or a denial when nothing was just granted, fails at once.
@@ -40,10 +40,13 @@ DENIALS = {
         r"(?:not ?authorized|403|permission)",
         re.IGNORECASE,
     ),
-    # A build as a new account: its source, its push, its logs, or the account itself.
+    # A build as a new account: its source, its push, its logs (cloudbuild v1 FailureInfo
+    # types FETCH_SOURCE_FAILED, PUSH_NOT_AUTHORIZED, LOGGING_FAILURE, or the permissions
+    # behind them), or the account itself, not yet visible.
     "the build account's access": re.compile(
-        r"storage\.objects\.get|artifactregistry\.repositories\.(?:uploadArtifacts|downloadArtifacts)"
-        r"|logging\.logEntries\.create|service account .* does not exist",
+        r"FETCH_SOURCE_FAILED|PUSH_NOT_AUTHORIZED|LOGGING_FAILURE|storage\.objects\.get"
+        r"|artifactregistry\.repositories\.uploadArtifacts|logging\.logEntries\.create"
+        r"|service account .* does not exist",
         re.IGNORECASE,
     ),
 }

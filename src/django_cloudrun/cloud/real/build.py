@@ -23,7 +23,7 @@ from ..source import write_archive
 from .buckets import check_owner, project_number
 from .google_errors import google_errors
 
-__all__ = ["BUILD_TIMEOUT", "CloudBuilder", "build_request"]
+__all__ = ["BUILD_TIMEOUT", "CloudBuilder", "build_failure", "build_request"]
 
 BUILD_TIMEOUT = timedelta(minutes=30)
 DOCKER = "gcr.io/cloud-builders/docker"
@@ -51,6 +51,18 @@ def build_request(
             logging=cloudbuild_v1.BuildOptions.LoggingMode.CLOUD_LOGGING_ONLY
         ),
     )
+
+
+def build_failure(result: Any) -> str:
+    """A finished cloudbuild_v1.Build that failed, with its FailureInfo type and detail when it
+    has one (such as FETCH_SOURCE_FAILED or PUSH_NOT_AUTHORIZED: cloudbuild v1 FailureInfo)."""
+    text = f"Cloud Build ended {result.status.name}"
+    if result.status_detail:
+        text += f": {result.status_detail}"
+    info = result.failure_info
+    if info and info.type_:
+        text += f" ({info.type_.name}: {info.detail})" if info.detail else f" ({info.type_.name})"
+    return text
 
 
 class CloudBuilder:
@@ -114,9 +126,6 @@ class CloudBuilder:
                     f"{log_url or 'https://console.cloud.google.com/cloud-build/builds'}"
                 ) from None
         if result.status != cloudbuild_v1.Build.Status.SUCCESS or not result.results.images:
-            raise CloudError(
-                f"Cloud Build ended {result.status.name}: {result.status_detail}; read its "
-                f"logs at {result.log_url}"
-            )
+            raise CloudError(f"{build_failure(result)}; read its logs at {result.log_url}")
         digest = result.results.images[0].digest
         return f"{image.rsplit(':', 1)[0]}@{digest}"
