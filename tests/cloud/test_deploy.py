@@ -22,7 +22,7 @@ from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.preflight import required_apis
 from django_cloudrun.cloud.stack import CloudTarget
-from fakes import DIGEST, Fakes
+from fakes import DIGEST, Fakes, line
 
 SERVICE = "shop-django"
 REPOSITORY = f"europe-west1-docker.pkg.dev/{PROJECT}/{SERVICE}/django"
@@ -496,15 +496,44 @@ def test_a_job_denied_its_secret_right_after_the_grants_waits_then_succeeds(targ
     assert len(waits) == 3 and waits[0].startswith("the runtime account's secret access denied")
 
 
-def test_a_cloud_sql_denial_is_waited_for_too(target, fakes):
+CLOUD_SQL_DENIED = (
+    f'couldn\'t connect to "{PROJECT}:europe-west1:{SERVICE}-db": ensure that the account has '
+    f'access to "{PROJECT}:europe-west1:{SERVICE}-db" (and make sure there\'s no typo in that '
+    "name). Error during createEphemeral: googleapi: Error 403: The client is not authorized "
+    "to make this request., notAuthorized"
+)
+
+
+def test_a_job_denied_cloud_sql_right_after_the_grants_waits_then_succeeds(target, fakes):
+    """Cloud Run reports only the exit code: the job's log says why."""
     fakes.engine.fail = f"{SERVICE}-migrate"
-    fakes.engine.message = (
-        "Cloud SQL connection failed: googleapi: Error 403: The client is not authorized "
-        "to make this request., notAuthorized"
-    )
+    fakes.engine.message = "Task shop-django-migrate-x failed: the container exited with 1"
     fakes.engine.fail_times = 1
-    run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    fakes.logs.lines[f'resource.labels.job_name="{SERVICE}-migrate"'] = [
+        line(0, CLOUD_SQL_DENIED, "ERROR")
+    ]
+    _result, events = run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
     assert [entry[1] for entry in fakes.journal if entry[0] == "sleep"] == [10]
+    read = next(entry[1] for entry in fakes.journal if entry[0] == "logs.read")
+    assert read.startswith(
+        f'resource.type="cloud_run_job" AND resource.labels.job_name="{SERVICE}-migrate" AND '
+        'severity>=ERROR AND timestamp>="'
+    )
+    assert any(
+        isinstance(e, Step) and e.text.startswith("the runtime account's Cloud SQL access denied")
+        for e in events
+    )
+
+
+def test_a_job_that_failed_for_another_reason_is_not_retried(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-migrate"
+    fakes.engine.message = "Task shop-django-migrate-x failed: the container exited with 1"
+    fakes.logs.lines[f'resource.labels.job_name="{SERVICE}-migrate"'] = [
+        line(0, "django.db.utils.ProgrammingError: relation does not exist", "ERROR")
+    ]
+    error = failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert "sleep" not in fakes.calls()
+    assert error.message.startswith(f"the Cloud Run job {SERVICE}-migrate failed")
 
 
 def test_a_permanent_denial_gives_up_after_two_minutes_with_a_clear_message(target, fakes):

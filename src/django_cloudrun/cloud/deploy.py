@@ -22,6 +22,7 @@ from .clients import Clients
 from .errors import CloudError, PrerequisiteError
 from .events import (
     APP_TYPE,
+    JOB_TYPE,
     REPOSITORY_TYPE,
     SERVICE_TYPE,
     Event,
@@ -31,10 +32,11 @@ from .events import (
     ignore,
     is_grant,
 )
-from .failures import explain
-from .interfaces import Engine, EngineFailed, StateStore
+from .failures import cloud_job_name, explain
+from .interfaces import Engine, EngineFailed, Logs, ResourceFailure, StateStore
+from .observe import job_filter
 from .preflight import require
-from .propagation import propagation_denial, retry_while_propagating
+from .propagation import Denial, propagation_denial, retry_while_propagating
 from .stack import CloudTarget, Program
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
 # Asks a yes/no question: True, False, or None when there is no terminal to ask on.
 Confirm = Callable[[str], bool | None]
 LOCAL_STATE = "--backend file://~/.pulumi-state"
+JOB_ERROR_LINES = 20  # of a failed job's log, read for the reason of its failure
 
 
 @dataclass(frozen=True)
@@ -139,16 +142,37 @@ class _Watch:
         self.on_event(event)
 
 
-def _engine_denial(error: CloudError) -> tuple[str, str] | None:
-    """A denial of the runtime account's secrets or Cloud SQL, by a job or the revision."""
-    if not isinstance(error, EngineFailed):
+def _engine_denial(target: CloudTarget, logs: Logs | None, since: datetime) -> Denial:
+    """A denial of the runtime account's secrets or Cloud SQL, by a job or the revision.
+
+    Cloud Run names a denied secret in the failure itself; a denied Cloud SQL connection
+    only ends the job's container with an error, its reason in the job's log since `since`.
+    """
+
+    def denial(error: CloudError) -> tuple[str, str] | None:
+        if not isinstance(error, EngineFailed):
+            return None
+        for failure in error.failures or [ResourceFailure("", "", error.summary)]:
+            texts = [failure.message]
+            if failure.type == JOB_TYPE and logs is not None:
+                job = cloud_job_name(failure, target.config)
+                texts += _job_errors(logs, job, since)
+            for text in texts:
+                what = propagation_denial(text)
+                if what is not None:
+                    return f"the runtime account's {what}", text
         return None
-    texts = [failure.message for failure in error.failures] or [error.summary]
-    for text in texts:
-        what = propagation_denial(text)
-        if what is not None:
-            return f"the runtime account's {what}", text
-    return None
+
+    return denial
+
+
+def _job_errors(logs: Logs, job: str, since: datetime) -> list[str]:
+    """The job's error lines since `since`; none when they cannot be read."""
+    wanted = f'{job_filter(job)} AND severity>=ERROR AND timestamp>="{since.isoformat()}"'
+    try:
+        return [line.message for line in logs.read(wanted, limit=JOB_ERROR_LINES)]
+    except CloudError:
+        return []  # the failure is explained without them
 
 
 def update(
@@ -159,13 +183,15 @@ def update(
     *,
     targets: Sequence[str] = (),
     sleep: Callable[[float], None] = time.sleep,
+    logs: Logs | None = None,
 ) -> Mapping[str, Any]:
-    """engine.up, retried while new grants take effect, its failure explained in one line."""
+    """engine.up, retried while new grants take effect (`logs` tells why a job failed), its
+    failure explained in one line."""
     watch = _Watch(on_event)
     try:
         return retry_while_propagating(
             lambda: engine.up(target.stack, program, watch, targets=targets),
-            _engine_denial,
+            _engine_denial(target, logs, datetime.now(UTC)),
             granted=lambda: watch.granted,
             sleep=sleep,
             on_event=on_event,
@@ -248,7 +274,9 @@ def deploy(
     # configuration are those of an earlier one (a rollback, or a retry after a failure).
     release = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     program = Program(target.config, image, release=release)
-    outputs = update(clients.engine, target, program, on_event, sleep=clients.sleep)
+    outputs = update(
+        clients.engine, target, program, on_event, sleep=clients.sleep, logs=clients.logs
+    )
     url = str(outputs.get("url", ""))
     return Deployment(
         service=target.service,

@@ -35,9 +35,11 @@ DENIALS = {
     ),
     # The Cloud SQL connection of the service or a job (the Cloud SQL Client role, which holds
     # cloudsql.instances.connect and .get: https://cloud.google.com/sql/docs/postgres/connect-run).
+    # Its connector logs "ensure that the account has access to PROJECT:REGION:INSTANCE ...
+    # Error 403: ... notAuthorized" in the job's or revision's log.
     "Cloud SQL access": re.compile(
-        r"cloudsql\.instances\.(?:connect|get)|Cloud SQL connection failed.*"
-        r"(?:not ?authorized|403|permission)",
+        r"cloudsql\.instances\.(?:connect|get)|ensure that the account has access to"
+        r"|Cloud SQL connection failed.*(?:not[ _]?authorized|403|permission)",
         re.IGNORECASE,
     ),
     # A build as a new account: its source, its push, its logs (cloudbuild v1 FailureInfo
