@@ -1,8 +1,10 @@
 """`deploy`: preflight, the budget rules, state, the image, then one Pulumi update.
 
-The order inside the update is the program's: db-init runs, then migrate, and only then
-does the service get its new revision (each depends on the one before). A failed job
-fails the update and leaves the service, and its traffic, as they were.
+The image is built by Cloud Build as the app's build account. The order inside the update
+is the program's: db-init runs, then migrate, and only then does the service get its new
+revision (each depends on the one before). A failed job fails the update and leaves the
+service, and its traffic, as they were. A build or an update denied access right after it
+made new grants is tried again while they take effect (propagation.py).
 """
 
 from __future__ import annotations
