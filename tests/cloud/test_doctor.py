@@ -201,3 +201,14 @@ def test_doctor_checks_every_api_the_configuration_needs(project_dir, fakes, dis
     check = checked(project_dir, fakes)["APIs"]
     assert check.ok is False
     assert check.detail == f"APIs not enabled on project {PROJECT}: {disabled}"
+
+
+def test_a_project_that_cannot_be_read_skips_the_state_and_live_checks(project_dir, fakes):
+    fakes.probe.disabled = {"cloudbilling.googleapis.com"}
+    found = checked(project_dir, fakes)
+    assert found["Project"].ok is False
+    assert found["Project"].fix == (
+        f"gcloud services enable cloudbilling.googleapis.com --project {PROJECT}"
+    )
+    assert "State backend" not in found
+    assert found["Build account"].ok is None

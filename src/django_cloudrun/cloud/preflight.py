@@ -65,13 +65,15 @@ class Check:
 def required_apis(config: CloudRunConfig) -> list[str]:
     """Every API the configuration needs enabled: preflight and doctor check these.
 
-    Sources: each product's "Before you begin" (https://cloud.google.com/run/docs/configuring/
-    vpc-connectors, .../vpc-direct-vpc, https://cloud.google.com/sql/docs/postgres/
-    configure-private-services-access, https://cloud.google.com/trace/docs/setup,
-    https://cloud.google.com/scheduler/docs/setup). media.mode = "api" signs URLs with the
-    runtime account, which has no key on Cloud Run: the signature comes from the IAM Service
-    Account Credentials API's signBlob (iamcredentials v1 projects.serviceAccounts.signBlob;
-    https://cloud.google.com/storage/docs/access-control/signed-urls#signing-iam).
+    Each product's "Before you begin" names its API:
+    https://cloud.google.com/run/docs/configuring/vpc-connectors (vpcaccess),
+    https://cloud.google.com/run/docs/configuring/vpc-direct-vpc (compute),
+    https://cloud.google.com/sql/docs/postgres/configure-private-services-access
+    (servicenetworking, compute), https://cloud.google.com/trace/docs/setup (cloudtrace),
+    https://cloud.google.com/scheduler/docs/setup (cloudscheduler). media.mode = "api" signs
+    URLs as the runtime account, which has no key on Cloud Run: the signature comes from the
+    IAM Service Account Credentials API (iamcredentials v1 projects.serviceAccounts.signBlob;
+    https://cloud.google.com/storage/docs/access-control/signed-urls).
     """
     apis = list(BASE_APIS)
     if config.vpc.mode == "connector":
@@ -128,12 +130,13 @@ def checks(
 
 def _project_checks(probe: PrerequisiteProbe, target: CloudTarget) -> Generator[Check, None, bool]:
     """The project, its billing and its APIs; Service Usage first, so that an API preflight
-    reads the project through, when disabled, is named as such. False: no such project."""
+    reads the project through, when disabled, is named as such. False: no project to read."""
     project = target.project
     wanted = required_apis(target.config)
     enabled = _enabled(probe, project, wanted)
     readers = [_service(api) for api in PROJECT_READERS]
     unreadable = [api for api in readers if isinstance(enabled, set) and api not in enabled]
+    readable = not unreadable
     if unreadable:
         yield Check(
             "Project",
@@ -154,7 +157,7 @@ def _project_checks(probe: PrerequisiteProbe, target: CloudTarget) -> Generator[
             return False
         yield _billing(info, project)
     yield _apis(enabled, wanted, project)
-    return True
+    return readable
 
 
 def _enabled(probe: PrerequisiteProbe, project: str, wanted: list[str]) -> set[str] | CloudError:
