@@ -11,18 +11,12 @@ from typing import Any
 
 from ...config import names
 from ..interfaces import IamResource
+from .discovery import api
 from .google_errors import discovery_errors
 
-__all__ = ["GoogleIam", "api", "roles_in"]
+__all__ = ["GoogleIam", "roles_in"]
 
 POLICY_VERSION = 3
-
-
-def api(name: str, version: str) -> Any:
-    """A client built from the discovery document that ships with googleapiclient."""
-    from googleapiclient import discovery
-
-    return discovery.build(name, version, cache_discovery=False, static_discovery=True)
 
 
 def roles_in(policy: dict[str, Any], member: str) -> set[str]:

@@ -10,8 +10,8 @@ from typing import Any
 from ..errors import one_line
 from ..interfaces import OrgPolicy, ProjectInfo
 from .buckets import project_number
+from .discovery import api
 from .google_errors import discovery_errors, google_errors, service_disabled
-from .iam import api
 
 __all__ = ["GoogleProbe"]
 
@@ -68,18 +68,18 @@ class GoogleProbe:
         # project, inheritance merged; it reads managed constraints such as
         # run.managed.requireInvokerIam as well as list constraints.
         name = f"projects/{project}/policies/{constraint}"
-        policies = api("orgpolicy", "v2").projects().policies()
         with discovery_errors(project, on="Organization Policy"):
+            policies = api("orgpolicy", "v2").projects().policies()
             found = policies.getEffectivePolicy(name=name).execute()
         return fold_policy(found)
 
     def github_triggers(self, project: str) -> list[str]:
         # cloudbuild v1 projects.locations.triggers.list; BuildTrigger.github names the
         # repository of a trigger made through the Cloud Build GitHub App.
-        triggers = api("cloudbuild", "v1").projects().locations().triggers()
-        request = triggers.list(parent=f"projects/{project}/locations/global")
         found: list[str] = []
         with discovery_errors(project, on="Cloud Build"):
+            triggers = api("cloudbuild", "v1").projects().locations().triggers()
+            request = triggers.list(parent=f"projects/{project}/locations/global")
             while request is not None:
                 page = request.execute()
                 for trigger in page.get("triggers", []):
@@ -92,8 +92,8 @@ class GoogleProbe:
     def private_connections(self, network: str) -> list[str]:
         # servicenetworking v1 services.connections.list wants the network's project by number.
         _, project, _, _, name = network.split("/")
-        connections = api("servicenetworking", "v1").services().connections()
         with discovery_errors(project, on="Service Networking"):
+            connections = api("servicenetworking", "v1").services().connections()
             number = project if project.isdigit() else project_number(project)
             found = connections.list(
                 parent="services/servicenetworking.googleapis.com",
