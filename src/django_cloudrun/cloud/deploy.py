@@ -56,6 +56,7 @@ __all__ = [
 Confirm = Callable[[str], bool | None]
 LOCAL_STATE = "--backend file://~/.pulumi-state"
 JOB_ERROR_LINES = 20  # of a failed job's log, read for the reason of its failure
+GRANTING = frozenset({"create", "update", "replace", "create-replacement"})  # engine ops
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class _Watch:
     def __call__(self, event: Event) -> None:
         if isinstance(event, ResourceChange) and event.state == "done":
             self.service_changed = self.service_changed or event.type == SERVICE_TYPE
-            self.granted = self.granted or (is_grant(event.type) and event.op != "same")
+            self.granted = self.granted or (is_grant(event.type) and event.op in GRANTING)
         self.on_event(event)
 
 
