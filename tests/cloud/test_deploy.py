@@ -626,3 +626,12 @@ def test_signed_media_urls_need_the_iam_credentials_api_enabled(project_dir, fak
     assert error.message.startswith(
         f"APIs not enabled on project {PROJECT}: iamcredentials.googleapis.com;"
     )
+
+
+def test_a_denial_of_another_resource_than_a_job_or_the_service_is_not_waited_for(target, fakes):
+    """Only jobs and the revision run as the runtime account; another 403 is the deployer's."""
+    fakes.engine.fail = f"{SERVICE}-sql"
+    fakes.engine.message = "googleapi: Error 403: cloudsql.instances.get denied, forbidden"
+    error = failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert "sleep" not in fakes.calls()
+    assert error.message.startswith(f"permission denied on sql.DatabaseInstance {SERVICE}-sql")

@@ -35,7 +35,7 @@ from .events import (
     is_grant,
 )
 from .failures import cloud_job_name, explain
-from .interfaces import Engine, EngineFailed, Logs, ResourceFailure, StateStore
+from .interfaces import Engine, EngineFailed, Logs, StateStore
 from .observe import job_filter
 from .preflight import require
 from .propagation import Denial, propagation_denial, retry_while_propagating
@@ -155,7 +155,9 @@ def _engine_denial(target: CloudTarget, logs: Logs | None, since: datetime) -> D
     def denial(error: CloudError) -> tuple[str, str] | None:
         if not isinstance(error, EngineFailed):
             return None
-        for failure in error.failures or [ResourceFailure("", "", error.summary)]:
+        for failure in error.failures:
+            if failure.type not in (JOB_TYPE, SERVICE_TYPE):
+                continue  # only they run as the runtime account
             texts = [failure.message]
             if failure.type == JOB_TYPE and logs is not None:
                 job = cloud_job_name(failure, target.config)

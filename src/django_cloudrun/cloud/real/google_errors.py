@@ -19,8 +19,9 @@ __all__ = ["discovery_errors", "google_errors", "service_disabled"]
 
 
 def service_disabled(service: str, project: str) -> PrerequisiteError:
-    """Google's SERVICE_DISABLED answer (an ErrorInfo reason: https://cloud.google.com/apis/
-    design/errors#error_info), which otherwise reads as a 403 or as a missing project."""
+    """Google's SERVICE_DISABLED answer (an ErrorInfo reason,
+    https://cloud.google.com/apis/design/errors#error_info), which otherwise reads as a 403
+    or as a missing project."""
     return PrerequisiteError(
         f"{service} is not enabled on project {project}; run "
         f"`gcloud services enable {service} --project {project}`"
