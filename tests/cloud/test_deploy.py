@@ -469,9 +469,11 @@ def test_the_build_waits_for_grants_made_just_before_it(target, fakes):
 
 
 def test_a_build_denied_without_new_grants_fails_at_once(target, fakes):
+    run_deploy(target, fakes)  # every grant made, and in effect
     fakes.builder.error = CloudError(
         "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
     )
+    fakes.journal.clear()
     error = failure(target, fakes)
     assert error is fakes.builder.error
     assert "sleep" not in fakes.calls()
