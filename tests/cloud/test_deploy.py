@@ -22,6 +22,7 @@ from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.preflight import required_apis
 from django_cloudrun.cloud.stack import CloudTarget
+from django_cloudrun.infra.build import before_build
 from fakes import DIGEST, Fakes, line
 
 SERVICE = "shop-django"
@@ -49,14 +50,18 @@ def test_deploy_runs_preflight_then_builds_then_updates(target, fakes):
     ]  # fmt: skip
 
 
-def test_the_image_repository_is_created_alone_before_the_build(target, fakes):
+def test_the_image_repository_and_build_account_are_created_alone_before_the_build(target, fakes):
     run_deploy(target, fakes)
     _program, declared, targets = fakes.engine.runs[0]
     app = declared.urn_of(APP_TYPE, SERVICE)
     repository = declared.urn_of(REPOSITORY_TYPE, f"{SERVICE}-images")
-    assert targets == (app, repository)
+    needed = [declared.urn_of(type_, name) for type_, name in before_build(SERVICE)]
+    assert targets == (app, *needed)
+    assert repository in needed
     assert target.stack.urn(REPOSITORY_TYPE, f"{SERVICE}-images") == repository
-    assert fakes.engine.touched[0] == repository
+    # The account, its bucket and grants exist before the build runs as that account.
+    first_update = fakes.engine.touched[: len(needed)]
+    assert sorted(first_update) == sorted(needed)
     assert fakes.engine.runs[1][2] == ()  # the full update targets nothing: everything
 
 
@@ -345,7 +350,7 @@ def test_a_failed_build_stops_before_the_update(target, fakes):
 def test_progress_steps_name_the_image_being_deployed(target, fakes):
     _result, events = run_deploy(target, fakes)
     steps = [e.text for e in events if isinstance(e, Step)]
-    assert steps[0] == "creating the image repository"
+    assert steps[0] == "creating the image repository and the build account"
     assert steps[-1] == f"deploying {REPOSITORY}@{DIGEST}: db-init, migrate, then the new revision"
 
 
@@ -441,19 +446,8 @@ def test_the_build_context_goes_to_the_apps_build_sources_bucket(target, fakes):
 
 
 def test_the_build_waits_for_grants_made_just_before_it(target, fakes):
-    """The update before the build made grants: a denial of the build account is retried."""
-    grant = "gcp:projects/iAMMember:IAMMember"
-    first = fakes.engine.up
-
-    def up_with_a_new_grant(stack, program, on_event, *, targets=()):
-        outputs = first(stack, program, on_event, targets=targets)
-        if targets:
-            on_event(
-                ResourceChange(f"urn:x::{SERVICE}-build-sa-writes-logs", grant, "create", "done")
-            )
-        return outputs
-
-    fakes.engine.up = up_with_a_new_grant
+    """The update before the first build grants the build account its roles: a denial of
+    them is retried while they take effect."""
     fakes.builder.error = CloudError(
         "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
     )

@@ -167,11 +167,16 @@ def test_an_unreadable_org_policy_is_not_checked(project_dir, fakes):
     assert check.detail.startswith("not checked: orgpolicy.googleapis.com is not enabled")
 
 
-PRIVATE = '[database]\nprivate_ip = true\n[vpc]\nmode = "direct"\nsubnet = "eu"\nnetwork = '
+def private(network: str, access: str = "create") -> str:
+    """A private IP on `network`, whose Private Services Access deploy creates or expects."""
+    return (
+        f'[database]\nprivate_ip = true\nprivate_services_access = "{access}"\n'
+        f'[vpc]\nmode = "direct"\nsubnet = "eu"\nnetwork = "{network}"\n'
+    )
 
 
 def test_private_services_access_on_the_network_passes(project_dir, fakes):
-    configure(project_dir, PRIVATE + '"prod"\n')
+    configure(project_dir, private("prod", "existing"))
     network = f"projects/{PROJECT}/global/networks/prod"
     fakes.probe.connections[network] = ["google-managed-services-prod"]
     check = checked(project_dir, fakes)["Private IP"]
@@ -179,8 +184,30 @@ def test_private_services_access_on_the_network_passes(project_dir, fakes):
     assert check.detail == f"Private Services Access on {network} (google-managed-services-prod)"
 
 
-def test_a_network_without_private_services_access_fails_with_the_commands(project_dir, fakes):
-    configure(project_dir, PRIVATE + '"projects/host-1/global/networks/shared"\n')
+def test_a_connection_deploy_would_create_again_is_pointed_out(project_dir, fakes):
+    configure(project_dir, private("prod"))
+    network = f"projects/{PROJECT}/global/networks/prod"
+    fakes.probe.connections[network] = ["other-range"]
+    check = checked(project_dir, fakes)["Private IP"]
+    assert check.ok is True
+    assert check.detail.endswith(
+        "unless this app's deploy made it, set database.private_services_access = "
+        '"existing", since creating a second one fails'
+    )
+
+
+def test_a_missing_connection_deploy_creates_passes(project_dir, fakes):
+    configure(project_dir, private("prod"))
+    check = checked(project_dir, fakes)["Private IP"]
+    assert (check.ok, check.detail) == (
+        True,
+        f"no Private Services Access on projects/{PROJECT}/global/networks/prod yet: deploy "
+        "creates it",
+    )
+
+
+def test_an_existing_connection_that_is_missing_fails_with_the_commands(project_dir, fakes):
+    configure(project_dir, private("projects/host-1/global/networks/shared", "existing"))
     check = checked(project_dir, fakes)["Private IP"]
     assert ("probe.private_connections", "projects/host-1/global/networks/shared") in (
         fakes.journal

@@ -1,47 +1,20 @@
-"""The account deploy's Cloud Build runs as, and its roles, each on the narrowest resource.
+"""The build account's grants as IAM resources, for doctor to read them back.
 
-Without one, a build runs as the project's default build account, which in projects made
-since mid-2024 is the Compute Engine default account, holding no role where the
-organization turned automatic grants off: the build can then neither read its sources, push
-the image nor write its logs (https://cloud.google.com/build/docs/cloud-build-service-account-updates).
-Ours, `SERVICE-build` (the trigger's too), may read the uploaded context, push to the app's
-repository and write logs, nothing more
-(https://cloud.google.com/build/docs/securing-builds/configure-user-specified-service-accounts).
-The Pulumi program creates it and its grants; deploy builds as it, doctor checks them.
+The account and its grants are the Pulumi program's (infra.build.build_account names them:
+read the uploaded sources, push the app's images, write build logs); deploy builds as it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import names
-from .interfaces import Iam, IamResource
+from .interfaces import Iam, IamKind, IamResource
 from .stack import CloudTarget
 
-__all__ = [
-    "BuildAccount",
-    "Grant",
-    "build_account",
-    "grant_command",
-    "grants",
-    "missing_grants",
-]
+__all__ = ["Grant", "grant_command", "grants", "missing_grants"]
 
-
-@dataclass(frozen=True)
-class BuildAccount:
-    project: str
-    account: str  # the id, SERVICE-build
-    email: str
-
-    @property
-    def member(self) -> str:
-        return f"serviceAccount:{self.email}"
-
-    @property
-    def resource_name(self) -> str:
-        """How a build request names it (cloudbuild v1 Build.serviceAccount)."""
-        return f"projects/{self.project}/serviceAccounts/{self.email}"
+# The kinds of resource the spec grants on, each with a reader in Iam.roles.
+_KINDS: dict[str, IamKind] = {"project": "project", "bucket": "bucket", "repository": "repository"}
 
 
 @dataclass(frozen=True)
@@ -50,28 +23,20 @@ class Grant:
     resource: IamResource
 
 
-def build_account(target: CloudTarget) -> BuildAccount:
-    account = names.build_account_id(target.service)
-    return BuildAccount(target.project, account, names.account_email(target.project, account))
-
-
 def grants(target: CloudTarget) -> list[Grant]:
-    """Read the context deploy uploads, push to the app's repository, write build logs."""
-    from ..infra.identity import ARTIFACT_WRITER, LOG_WRITER, OBJECT_VIEWER
+    """Each (role, "KIND NAME") of the account's spec, its resource named as IAM names it."""
+    from ..infra.build import build_account
 
-    project, service = target.project, target.service
-    repository = (
-        f"projects/{project}/locations/{target.region}/repositories/{names.repository_id(service)}"
-    )
-    return [
-        Grant(OBJECT_VIEWER, IamResource("bucket", names.build_sources_bucket(project, service))),
-        Grant(ARTIFACT_WRITER, IamResource("repository", repository)),
-        Grant(LOG_WRITER, IamResource("project", project)),
-    ]
+    found = []
+    for role, where in build_account(target.config, target.project).roles:
+        kind, name = where.split(" ", 1)
+        if kind == "repository":
+            name = f"projects/{target.project}/locations/{target.region}/repositories/{name}"
+        found.append(Grant(role, IamResource(_KINDS[kind], name)))
+    return found
 
 
-def missing_grants(iam: Iam, target: CloudTarget) -> list[Grant]:
-    member = build_account(target).member
+def missing_grants(iam: Iam, target: CloudTarget, member: str) -> list[Grant]:
     return [
         grant for grant in grants(target) if grant.role not in iam.roles(member, grant.resource)
     ]

@@ -19,13 +19,11 @@ from typing import Any
 from ..config import FILL_IN, ConfigError, names, unfilled
 from ..config.budget import BudgetError
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
-from .build_account import build_account
 from .clients import Clients
 from .errors import CloudError, PrerequisiteError
 from .events import (
     APP_TYPE,
     JOB_TYPE,
-    REPOSITORY_TYPE,
     SERVICE_TYPE,
     Event,
     OnEvent,
@@ -214,7 +212,7 @@ def _build_denial(error: CloudError) -> tuple[str, str] | None:
 
 def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str:
     """The project's image built by Cloud Build and pushed to the app's repository."""
-    from ..infra.build import default_image, image_repository
+    from ..infra.build import before_build, build_account, default_image, image_repository
 
     dockerfile = target.config.build.dockerfile
     if not (target.project_dir / dockerfile).is_file():
@@ -223,8 +221,9 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
             f"no {dockerfile}{named} in {target.project_dir}: write one with "
             "`django-cloudrun init`, or pass --image with an image you built"
         )
-    # The repository is part of the stack: create it (and only it) before pushing to it.
-    on_event(Step("creating the image repository"))
+    # The repository and the build account are part of the stack: create them (and only
+    # them) before the build pushes to the one as the other.
+    on_event(Step("creating the image repository and the build account"))
     stack, service = target.stack, target.service
     watch = _Watch(on_event)
     update(
@@ -232,10 +231,13 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
         target,
         Program(target.config, default_image(target.config, target.project)),
         watch,
-        targets=[stack.urn(APP_TYPE, service), stack.urn(REPOSITORY_TYPE, f"{service}-images")],
+        targets=[
+            stack.urn(APP_TYPE, service),
+            *(stack.urn(type_, name) for type_, name in before_build(service)),
+        ],
         sleep=clients.sleep,
     )
-    account = build_account(target)
+    account = build_account(target.config, target.project)
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
     on_event(Step(f"building {image} with Cloud Build as {account.email}"))
@@ -245,7 +247,7 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
             target.project_dir,
             image,
             on_event,
-            bucket=names.build_sources_bucket(target.project, service),
+            bucket=account.source_bucket,
             service_account=account.resource_name,
             dockerfile=dockerfile,
         ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from .build_account import build_account, grant_command, missing_grants
+from .build_account import grant_command, missing_grants
 from .clients import Clients
 from .errors import CloudError
 from .interfaces import PrerequisiteProbe
@@ -59,15 +59,18 @@ def _live(clients: Clients, target: CloudTarget) -> Iterator[tuple[str, _Lazy]]:
 
 
 def _build_account(clients: Clients, target: CloudTarget) -> Check:
-    account = build_account(target)
+    from ..infra.build import build_account
+
+    account = build_account(target.config, target.project)
+    member = f"serviceAccount:{account.email}"
     try:
-        if not clients.iam.account_exists(account.project, account.account):
+        if not clients.iam.account_exists(target.project, account.account_id):
             return Check(
                 "Build account",
                 True,
                 f"{account.email} does not exist yet: deploy creates it with its roles",
             )
-        missing = missing_grants(clients.iam, target)
+        missing = missing_grants(clients.iam, target, member)
     except CloudError as error:
         return Check("Build account", None, f"not checked: {error.message}")
     if not missing:
@@ -78,7 +81,7 @@ def _build_account(clients: Clients, target: CloudTarget) -> Check:
         False,
         f"{account.email} lacks {lacking}: builds need it to read their sources, push the "
         "image and write their logs",
-        " && ".join(grant_command(grant, account.member, target.project) for grant in missing),
+        " && ".join(grant_command(grant, member, target.project) for grant in missing),
     )
 
 
@@ -141,7 +144,8 @@ def network_path(project: str, network: str) -> str:
 def _private_services(probe: PrerequisiteProbe, target: CloudTarget) -> Check:
     """Cloud SQL's private IP lives in a range reserved on the network for Google's services,
     reached through a servicenetworking connection
-    (https://cloud.google.com/sql/docs/postgres/configure-private-services-access)."""
+    (https://cloud.google.com/sql/docs/postgres/configure-private-services-access). With
+    database.private_services_access = "create" deploy makes it; "existing" expects it."""
     network, project = target.config.vpc.network, target.project
     if network is None:
         return Check("Private IP", None, "not checked: vpc.network is not set")
@@ -150,16 +154,31 @@ def _private_services(probe: PrerequisiteProbe, target: CloudTarget) -> Check:
         ranges = probe.private_connections(path)
     except CloudError as error:
         return Check("Private IP", None, f"not checked: {error.message}")
+    creates = target.config.database.private_services_access == "create"
     if ranges:
-        return Check("Private IP", True, f"Private Services Access on {path} ({', '.join(ranges)})")
-    name = path.rsplit("/", 1)[-1]
-    owner = path.split("/")[1]
+        unless_ours = (
+            "; unless this app's deploy made it, set database.private_services_access = "
+            '"existing", since creating a second one fails'
+            if creates
+            else ""
+        )
+        return Check(
+            "Private IP",
+            True,
+            f"Private Services Access on {path} ({', '.join(ranges)}){unless_ours}",
+        )
+    if creates:
+        return Check(
+            "Private IP", True, f"no Private Services Access on {path} yet: deploy creates it"
+        )
+    name, owner = path.rsplit("/", 1)[-1], path.split("/")[1]
     reserved = f"google-managed-services-{name}"
     return Check(
         "Private IP",
         False,
-        f"no Private Services Access on {path}: database.private_ip needs a reserved range "
-        "and a connection to servicenetworking.googleapis.com there",
+        f"no Private Services Access on {path}, which database.private_services_access = "
+        '"existing" expects: Cloud SQL\'s private IP needs a reserved range and a connection '
+        'to servicenetworking.googleapis.com there (or set it to "create")',
         f"gcloud compute addresses create {reserved} --global --purpose=VPC_PEERING "
         f"--prefix-length=16 --network={name} --project {owner} && gcloud services "
         f"vpc-peerings connect --service=servicenetworking.googleapis.com "

@@ -24,6 +24,7 @@ __all__ = [
     "EngineFailed",
     "ExecutionState",
     "Iam",
+    "IamKind",
     "IamResource",
     "JobRun",
     "LogLine",
@@ -117,11 +118,14 @@ class Builder(Protocol):
 # IAM
 
 
+IamKind = Literal["project", "bucket", "repository"]
+
+
 @dataclass(frozen=True)
 class IamResource:
     """A resource whose IAM policy holds grants."""
 
-    kind: Literal["project", "bucket", "repository"]
+    kind: IamKind
     name: str  # a project id, a bucket name, or projects/P/locations/R/repositories/ID
 
 

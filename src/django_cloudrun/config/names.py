@@ -16,11 +16,8 @@ __all__ = [
     "BUCKET_NAME_MAX",
     "EXECUTION_NAME_MAX",
     "TOKEN_LENGTH",
-    "account_email",
     "account_id",
     "bucket_name",
-    "build_account_id",
-    "build_sources_bucket",
     "connection_name",
     "digest",
     "fit",
@@ -54,21 +51,6 @@ def fit(name: str, limit: int) -> str:
 def account_id(service: str, role: str) -> str:
     """Service account id such as demo-django-run (letters, digits, hyphens; 6-30 long)."""
     return fit(f"{service}-{role}", ACCOUNT_ID_MAX)
-
-
-def account_email(project: str, account: str) -> str:
-    """The email of the service account `account` (an id) of a project."""
-    return f"{account}@{project}.iam.gserviceaccount.com"
-
-
-def build_account_id(service: str) -> str:
-    """The account Cloud Build runs the service's builds as: deploy's and the trigger's."""
-    return account_id(service, "build")
-
-
-def build_sources_bucket(project: str, service: str) -> str:
-    """Where deploy uploads the build context, for the build account to read."""
-    return bucket_name(project, service, "build-sources")
 
 
 def bucket_name(project: str, service: str, suffix: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config import names
 from ..interfaces import IamResource
 from .discovery import api
 from .google_errors import discovery_errors
@@ -35,7 +34,7 @@ class GoogleIam:
     def account_exists(self, project: str, account: str) -> bool:
         from googleapiclient.errors import HttpError
 
-        name = f"projects/{project}/serviceAccounts/{names.account_email(project, account)}"
+        name = f"projects/{project}/serviceAccounts/{account}@{project}.iam.gserviceaccount.com"
         with discovery_errors(project, on="IAM"):
             try:
                 api("iam", "v1").projects().serviceAccounts().get(name=name).execute()
