@@ -23,7 +23,9 @@ from django_cloudrun.cloud.events import OnEvent, ResourceChange
 from django_cloudrun.cloud.interfaces import (
     EngineFailed,
     ExecutionState,
+    IamResource,
     LogLine,
+    OrgPolicy,
     ProjectInfo,
     ResourceFailure,
     ServiceState,
@@ -114,10 +116,12 @@ class FakeEngine:
         self.journal = journal
         self.fail = fail  # a resource's logical name: its operation fails with `message`
         self.message = message
+        self.fail_times: int | None = None  # fail only the first N updates (then succeed)
         self.fail_destroy: ResourceFailure | None = None
         self.state: dict[str, str] = {}  # URN -> type
         self.runs: list[tuple[Program, Declared, tuple[str, ...]]] = []
         self.touched: list[str] = []  # URNs given an operation, in order, over every update
+        self.inputs: dict[Key, dict[str, Any] | None] = {}  # each resource's, as last applied
 
     def up(
         self,
@@ -149,14 +153,20 @@ class FakeEngine:
             if urn not in declared.custom:
                 self.state[urn] = type_
                 continue
+            key = (type_, urn.rsplit("::", 1)[-1])
+            if op == "update" and self.inputs.get(key) == declared.inputs.get(key):
+                op = "same"  # its inputs did not change: the engine leaves it alone
             self.touched.append(urn)
             on_event(ResourceChange(urn, type_, op, "started"))
-            if self.fail is not None and urn.endswith(f"::{self.fail}"):
+            if self._failing() and urn.endswith(f"::{self.fail}"):
                 on_event(ResourceChange(urn, type_, op, "failed"))
                 blocked.add(urn)
                 continue
             self.state[urn] = type_
+            self.inputs[key] = declared.inputs.get(key)
             on_event(ResourceChange(urn, type_, op, "done"))
+        if self.fail_times is not None and self.fail is not None:
+            self.fail_times -= 1
         if blocked:
             failed = [u for u in blocked if u.endswith(f"::{self.fail}")]
             raise EngineFailed(
@@ -165,6 +175,9 @@ class FakeEngine:
             )
         service = program.config.service_name
         return {"url": f"https://{service}-{PROJECT_NUMBER}.{stack.region}.run.app"}
+
+    def _failing(self) -> bool:
+        return self.fail is not None and (self.fail_times is None or self.fail_times > 0)
 
     def resources(self, stack: StackSettings) -> list[StackResource]:
         self.journal.append(("engine.resources",))
@@ -184,6 +197,10 @@ class FakeProbe:
     credentials: str | None = None
     info: ProjectInfo | CloudError = field(default_factory=lambda: ProjectInfo(True, True))
     disabled: set[str] = field(default_factory=set)
+    apis_error: CloudError | None = None  # Service Usage's answer instead of the APIs
+    policies: dict[str, OrgPolicy | CloudError] = field(default_factory=dict)  # by constraint
+    triggers: list[str] | CloudError = field(default_factory=list)  # OWNER/NAME built
+    connections: dict[str, list[str]] = field(default_factory=dict)  # network -> ranges
 
     def pulumi_cli(self) -> str | None:
         self.journal.append(("probe.pulumi_cli",))
@@ -201,7 +218,26 @@ class FakeProbe:
 
     def enabled_apis(self, project: str, apis: Sequence[str]) -> set[str]:
         self.journal.append(("probe.apis", project))
+        if self.apis_error is not None:
+            raise self.apis_error
         return set(apis) - self.disabled
+
+    def org_policy(self, project: str, constraint: str) -> OrgPolicy:
+        self.journal.append(("probe.org_policy", constraint))
+        found = self.policies.get(constraint, OrgPolicy())
+        if isinstance(found, CloudError):
+            raise found
+        return found
+
+    def github_triggers(self, project: str) -> list[str]:
+        self.journal.append(("probe.github_triggers", project))
+        if isinstance(self.triggers, CloudError):
+            raise self.triggers
+        return self.triggers
+
+    def private_connections(self, network: str) -> list[str]:
+        self.journal.append(("probe.private_connections", network))
+        return self.connections.get(network, [])
 
 
 @dataclass
@@ -221,16 +257,47 @@ class FakeStateStore:
 class FakeBuilder:
     journal: list[tuple[Any, ...]]
     error: CloudError | None = None
+    errors_left: int | None = None  # raise `error` only this many times
     dockerfile: str = ""  # what the last build built
+    bucket: str = ""  # where its context went
+    service_account: str = ""  # what it ran as
 
     def build(
-        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+        self,
+        source: Path,
+        image: str,
+        on_event: OnEvent,
+        *,
+        bucket: str,
+        service_account: str,
+        dockerfile: str = "Dockerfile",
     ) -> str:
         self.journal.append(("builder.build", source, image))
         self.dockerfile = dockerfile
-        if self.error is not None:
+        self.bucket = bucket
+        self.service_account = service_account
+        if self.error is not None and self.errors_left != 0:
+            if self.errors_left is not None:
+                self.errors_left -= 1
             raise self.error
         return f"{image.rsplit(':', 1)[0]}@{DIGEST}"
+
+
+@dataclass
+class FakeIam:
+    """Service accounts by (project, id); each resource's policy as member -> roles."""
+
+    journal: list[tuple[Any, ...]]
+    accounts: set[tuple[str, str]] = field(default_factory=set)
+    policies: dict[IamResource, dict[str, set[str]]] = field(default_factory=dict)
+
+    def account_exists(self, project: str, account: str) -> bool:
+        self.journal.append(("iam.account_exists", project, account))
+        return (project, account) in self.accounts
+
+    def roles(self, member: str, resource: IamResource) -> set[str]:
+        self.journal.append(("iam.roles", member, resource))
+        return set(self.policies.get(resource, {}).get(member, set()))
 
 
 @dataclass
@@ -300,11 +367,19 @@ class Fakes:
         self.builder = FakeBuilder(j)
         self.run = FakeCloudRun(j)
         self.logs = FakeLogs(j)
+        self.iam = FakeIam(j)
 
     @property
     def clients(self) -> Clients:
         return Clients(
-            self.probe, self.state, self.engine, self.builder, self.run, self.logs, self.sleep
+            probe=self.probe,
+            state=self.state,
+            engine=self.engine,
+            builder=self.builder,
+            run=self.run,
+            logs=self.logs,
+            iam=self.iam,
+            sleep=self.sleep,
         )
 
     def sleep(self, seconds: float) -> None:

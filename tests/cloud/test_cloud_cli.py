@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from cloud_support import PROJECT
 from django_cloudrun.cli import app
 from django_cloudrun.cloud.errors import CloudError
-from django_cloudrun.cloud.interfaces import ExecutionState, ProjectInfo
+from django_cloudrun.cloud.interfaces import ExecutionState, OrgPolicy, ProjectInfo
 from fakes import DIGEST, T0, line
 from test_observe import MIGRATE_FILTER, SERVICE_FILTER, deployed_state
 
@@ -115,7 +115,8 @@ def test_doctor_lists_every_check_and_exits_0_when_all_pass(cli):
     assert result.exit_code == 0, result.output
     marks = [row.split()[:2] for row in result.stdout.splitlines()[1:]]
     assert marks == [["✓", "Pulumi"], ["✓", "Google"], ["✓", "Secrets"], ["✓", "Project"],
-                     ["✓", "Billing"], ["✓", "APIs"], ["✓", "State"]]  # fmt: skip
+                     ["✓", "Billing"], ["✓", "APIs"], ["✓", "State"], ["✓", "Build"],
+                     ["✓", "Public"]]  # fmt: skip
 
 
 def test_doctor_shows_each_failure_with_its_fix_and_exits_2(cli, cli_fakes):
@@ -131,6 +132,30 @@ def test_doctor_shows_each_failure_with_its_fix_and_exits_2(cli, cli_fakes):
         f"{PROJECT} --billing-account=ACCOUNT_ID" in rows
     )
     assert any(row.startswith("✓ APIs") for row in rows)
+
+
+def test_doctor_shows_an_unverifiable_github_connection_with_where_to_connect_it(
+    cli, cli_fakes, project_dir
+):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[build]\ngithub_repository = "shop/site"\n')
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output
+    rows = [row.rstrip() for row in result.stdout.splitlines()]
+    github = next(row for row in rows if row.startswith("- GitHub"))
+    assert "cannot tell whether shop/site is connected to Cloud Build" in github
+    assert any(
+        "fix: https://console.cloud.google.com/cloud-build/triggers;region=global/connect"
+        f"?project={PROJECT}" in row
+        for row in rows
+    )
+
+
+def test_doctor_fails_when_an_org_policy_keeps_the_service_from_being_public(cli, cli_fakes):
+    cli_fakes.probe.policies["run.managed.requireInvokerIam"] = OrgPolicy(enforced=True)
+    result = cli("doctor")
+    assert result.exit_code == 2
+    assert any(row.startswith("✗ Public access") for row in result.stdout.splitlines())
 
 
 def test_doctor_reports_a_permission_error_as_a_failed_check(cli, cli_fakes):

@@ -20,10 +20,11 @@ from django_cloudrun.cloud.events import (
 )  # fmt: skip
 from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
+from django_cloudrun.cloud.preflight import required_apis
 from django_cloudrun.cloud.stack import CloudTarget
 from django_cloudrun.config import ConfigError
 from django_cloudrun.infra.build import before_build
-from fakes import DIGEST, Fakes
+from fakes import DIGEST, Fakes, line
 
 SERVICE = "shop-django"
 REPOSITORY = f"europe-west1-docker.pkg.dev/{PROJECT}/{SERVICE}/django"
@@ -45,7 +46,7 @@ def failure(target: CloudTarget, fakes: Fakes, **options) -> CloudError:
 def test_deploy_runs_preflight_then_builds_then_updates(target, fakes):
     run_deploy(target, fakes)
     assert fakes.calls() == [
-        "probe.pulumi_cli", "probe.credentials", "probe.project", "probe.apis",
+        "probe.pulumi_cli", "probe.credentials", "probe.apis", "probe.project",
         "engine.up", "builder.build", "engine.up",
     ]  # fmt: skip
 
@@ -432,3 +433,204 @@ def test_a_resource_refused_after_the_new_revision_says_the_service_was_updated(
         f"monitoring.AlertPolicy {SERVICE}-alert-errors was refused: googleapi: Error 400: "
         "invalid filter; the service was updated and serves the new revision"
     )
+
+
+BUILD_EMAIL = f"{SERVICE}-build@{PROJECT}.iam.gserviceaccount.com"
+
+
+def test_the_build_runs_as_the_dedicated_build_account(target, fakes):
+    run_deploy(target, fakes)
+    assert fakes.builder.service_account == f"projects/{PROJECT}/serviceAccounts/{BUILD_EMAIL}"
+
+
+def test_the_build_context_goes_to_the_apps_build_sources_bucket(target, fakes):
+    run_deploy(target, fakes)
+    assert fakes.builder.bucket == f"{PROJECT}-{SERVICE}-build-sources"
+
+
+def test_the_build_waits_for_grants_made_just_before_it(target, fakes):
+    """The update before the first build grants the build account its roles: a denial of
+    them is retried while they take effect."""
+    fakes.builder.error = CloudError(
+        "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
+    )
+    fakes.builder.errors_left = 2
+    _result, events = run_deploy(target, fakes)
+    assert [entry[1] for entry in fakes.journal if entry[0] == "sleep"] == [10, 20]
+    assert [entry[0] for entry in fakes.journal].count("builder.build") == 3
+    waits = [e.text for e in events if isinstance(e, Step) and "IAM grants" in e.text]
+    assert waits[0] == (
+        "the build account's access denied: waiting 10 s for new IAM grants to take effect "
+        "(typically 2 minutes), then retrying"
+    )
+
+
+def test_a_build_denied_without_new_grants_fails_at_once(target, fakes):
+    run_deploy(target, fakes)  # every grant made, and in effect
+    fakes.builder.error = CloudError(
+        "Cloud Build ended FAILURE: storage.objects.get access to the source denied"
+    )
+    fakes.journal.clear()
+    error = failure(target, fakes)
+    assert error is fakes.builder.error
+    assert "sleep" not in fakes.calls()
+
+
+SECRET_DENIED = (
+    "Error waiting to create Job: Permission denied on secret: projects/123/secrets/"
+    f"{SERVICE}-db-password/versions/1 for Revision service account "
+    f"{SERVICE}-run@{PROJECT}.iam.gserviceaccount.com."
+)
+
+
+def test_a_job_denied_its_secret_right_after_the_grants_waits_then_succeeds(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-db-init"
+    fakes.engine.message = SECRET_DENIED
+    fakes.engine.fail_times = 3
+    result, events = run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert result.url
+    assert [entry[1] for entry in fakes.journal if entry[0] == "sleep"] == [10, 20, 30]
+    assert [entry[0] for entry in fakes.journal].count("engine.up") == 4
+    waits = [e.text for e in events if isinstance(e, Step) and "IAM grants" in e.text]
+    assert len(waits) == 3 and waits[0].startswith("the runtime account's secret access denied")
+
+
+CLOUD_SQL_DENIED = (
+    f'couldn\'t connect to "{PROJECT}:europe-west1:{SERVICE}-db": ensure that the account has '
+    f'access to "{PROJECT}:europe-west1:{SERVICE}-db" (and make sure there\'s no typo in that '
+    "name). Error during createEphemeral: googleapi: Error 403: The client is not authorized "
+    "to make this request., notAuthorized"
+)
+
+
+def test_a_job_denied_cloud_sql_right_after_the_grants_waits_then_succeeds(target, fakes):
+    """Cloud Run reports only the exit code: the job's log says why."""
+    fakes.engine.fail = f"{SERVICE}-migrate"
+    fakes.engine.message = "Task shop-django-migrate-x failed: the container exited with 1"
+    fakes.engine.fail_times = 1
+    fakes.logs.lines[f'resource.labels.job_name="{SERVICE}-migrate"'] = [
+        line(0, CLOUD_SQL_DENIED, "ERROR")
+    ]
+    _result, events = run_deploy(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert [entry[1] for entry in fakes.journal if entry[0] == "sleep"] == [10]
+    read = next(entry[1] for entry in fakes.journal if entry[0] == "logs.read")
+    assert read.startswith(
+        f'resource.type="cloud_run_job" AND resource.labels.job_name="{SERVICE}-migrate" AND '
+        'severity>=ERROR AND timestamp>="'
+    )
+    assert any(
+        isinstance(e, Step) and e.text.startswith("the runtime account's Cloud SQL access denied")
+        for e in events
+    )
+
+
+def test_a_job_that_failed_for_another_reason_is_not_retried(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-migrate"
+    fakes.engine.message = "Task shop-django-migrate-x failed: the container exited with 1"
+    fakes.logs.lines[f'resource.labels.job_name="{SERVICE}-migrate"'] = [
+        line(0, "django.db.utils.ProgrammingError: relation does not exist", "ERROR")
+    ]
+    error = failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert "sleep" not in fakes.calls()
+    assert error.message.startswith(f"the Cloud Run job {SERVICE}-migrate failed")
+
+
+def test_a_permanent_denial_gives_up_after_two_minutes_with_a_clear_message(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-db-init"
+    fakes.engine.message = SECRET_DENIED
+    error = failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert sum(entry[1] for entry in fakes.journal if entry[0] == "sleep") == 120
+    assert error.message.startswith(
+        "the runtime account's secret access still denied after waiting 120 s for new IAM "
+        "grants to take effect: Error waiting to create Job: Permission denied on secret"
+    )
+    assert error.message.endswith(
+        "check the grants, or run `django-cloudrun deploy` again in a few minutes (Google: "
+        "propagation can take 7 minutes or longer)"
+    )
+    assert error.exit_code == 1
+
+
+def test_a_denial_when_no_grant_was_just_made_fails_at_once(target, fakes):
+    image = f"{REPOSITORY}@{DIGEST}"
+    run_deploy(target, fakes, image=image)  # every grant made, and in effect
+    fakes.engine.fail = f"{SERVICE}-db-init"
+    fakes.engine.message = SECRET_DENIED
+    fakes.journal.clear()
+    error = failure(target, fakes, image=image)
+    assert "sleep" not in fakes.calls()
+    assert error.message.startswith(f"the Cloud Run job {SERVICE}-db-init failed")
+
+
+def test_any_other_failure_after_new_grants_fails_at_once(target, fakes):
+    fakes.engine.fail = f"{SERVICE}-db-init"
+    fakes.engine.message = "Task failed with exit code 1"
+    failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert "sleep" not in fakes.calls()
+
+
+def test_service_usage_is_asked_before_the_project_is_read(target, fakes):
+    run_deploy(target, fakes)
+    calls = fakes.calls()
+    assert calls.index("probe.apis") < calls.index("probe.project")
+
+
+def test_a_disabled_resource_manager_api_is_named_not_read_as_a_missing_project(target, fakes):
+    fakes.probe.disabled = {"cloudresourcemanager.googleapis.com"}
+    error = failure(target, fakes)
+    assert error.message == (
+        f"cloudresourcemanager.googleapis.com not enabled on project {PROJECT}, so the "
+        "project cannot be read; run `gcloud services enable "
+        f"cloudresourcemanager.googleapis.com --project {PROJECT}`"
+    )
+    assert "probe.project" not in fakes.calls()
+
+
+def test_when_service_usage_cannot_answer_the_project_check_says_why(target, fakes):
+    fakes.probe.apis_error = CloudError("permission serviceusage.services.get denied")
+    fakes.probe.info = ProjectInfo(False)
+    error = failure(target, fakes)
+    assert error.message.startswith(f"project {PROJECT} not found")
+
+
+@pytest.mark.parametrize(
+    ("table", "api"),
+    [
+        ('[media]\nmode = "api"\n', "iamcredentials.googleapis.com"),
+        ('[vpc]\nmode = "connector"\nconnector = "c"\n', "vpcaccess.googleapis.com"),
+        ("[tracing]\nenabled = true\n", "cloudtrace.googleapis.com"),
+        (
+            '[[cron]]\nname = "sessions"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n',
+            "cloudscheduler.googleapis.com",
+        ),
+    ],
+)
+def test_each_feature_adds_the_api_it_needs(project_dir, table, api):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write(table)
+    config = make_target(project_dir).config
+    assert api in required_apis(config)
+    assert api not in required_apis(make_target(project_dir).config.model_copy(
+        update={"media": config.media.model_copy(update={"mode": "fuse"}),
+                "vpc": config.vpc.model_copy(update={"mode": "none"}),
+                "tracing": config.tracing.model_copy(update={"enabled": False}),
+                "cron": []}))  # fmt: skip
+
+
+def test_signed_media_urls_need_the_iam_credentials_api_enabled(project_dir, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('[media]\nmode = "api"\n')
+    fakes.probe.disabled = {"iamcredentials.googleapis.com"}
+    error = failure(make_target(project_dir), fakes)
+    assert error.message.startswith(
+        f"APIs not enabled on project {PROJECT}: iamcredentials.googleapis.com;"
+    )
+
+
+def test_a_denial_of_another_resource_than_a_job_or_the_service_is_not_waited_for(target, fakes):
+    """Only jobs and the revision run as the runtime account; another 403 is the deployer's."""
+    fakes.engine.fail = f"{SERVICE}-sql"
+    fakes.engine.message = "googleapi: Error 403: cloudsql.instances.get denied, forbidden"
+    error = failure(target, fakes, image=f"{REPOSITORY}@{DIGEST}")
+    assert "sleep" not in fakes.calls()
+    assert error.message.startswith(f"permission denied on sql.DatabaseInstance {SERVICE}-sql")

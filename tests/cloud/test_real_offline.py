@@ -8,23 +8,29 @@ and entries; Google's errors are google.api_core's exceptions.
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httplib2
 import pytest
 from google.api_core import exceptions as api
 from google.auth import exceptions as auth
 from google.cloud import run_v2
 from google.cloud.logging_v2.entries import StructEntry, TextEntry
+from googleapiclient.errors import HttpError
 from pulumi.automation.events import EngineEvent
 
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
 from django_cloudrun.cloud.events import ResourceChange
-from django_cloudrun.cloud.interfaces import Traffic
+from django_cloudrun.cloud.interfaces import IamResource, OrgPolicy, Traffic
+from django_cloudrun.cloud.real.build import build_failure, build_request
 from django_cloudrun.cloud.real.engine import EventTranslator, resource_type
-from django_cloudrun.cloud.real.google_errors import google_errors
+from django_cloudrun.cloud.real.google_errors import discovery_errors, google_errors
+from django_cloudrun.cloud.real.iam import GoogleIam, roles_in
 from django_cloudrun.cloud.real.logs import line_of
+from django_cloudrun.cloud.real.preflight import fold_policy
 from django_cloudrun.cloud.real.run import execution_state, service_state
 from django_cloudrun.cloud.source import included_files, write_archive
 
@@ -211,3 +217,167 @@ def test_a_bucket_of_another_project_is_refused():
     ours = storage.Bucket(client, name="shop-prod-1-django-cloudrun-state")
     ours._set_properties({"name": ours.name, "projectNumber": "123456789012"})
     assert check_owner(ours, "123456789012") is ours
+
+
+def test_the_build_request_runs_as_the_build_account_and_logs_to_cloud_logging_only():
+    from google.cloud.devtools import cloudbuild_v1
+
+    account = "projects/p/serviceAccounts/shop-django-build@p.iam.gserviceaccount.com"
+    request = build_request(
+        bucket="p-shop-django-build-sources",
+        blob="source/a.tgz",
+        image="europe-west1-docker.pkg.dev/p/shop-django/django:1",
+        dockerfile="Dockerfile",
+        service_account=account,
+    )
+    as_json = cloudbuild_v1.Build.to_dict(request)
+    assert as_json["service_account"] == account
+    assert (
+        as_json["options"]["logging"] == cloudbuild_v1.BuildOptions.LoggingMode.CLOUD_LOGGING_ONLY
+    )
+    storage = as_json["source"]["storage_source"]
+    assert (storage["bucket"], storage["object_"]) == (
+        "p-shop-django-build-sources",
+        "source/a.tgz",
+    )
+
+
+def test_a_disabled_api_is_named_with_the_command_that_enables_it():
+    disabled = api.PermissionDenied(
+        "Cloud Resource Manager API has not been used in project p before or it is disabled",
+        error_info={
+            "reason": "SERVICE_DISABLED",
+            "metadata": {"service": "cloudresourcemanager.googleapis.com"},
+        },
+    )
+    with pytest.raises(PrerequisiteError) as caught, google_errors("p"):
+        raise disabled
+    assert caught.value.message == (
+        "cloudresourcemanager.googleapis.com is not enabled on project p; run "
+        "`gcloud services enable cloudresourcemanager.googleapis.com --project p`"
+    )
+
+
+def http_error(status: int, body: dict) -> HttpError:
+    return HttpError(httplib2.Response({"status": status}), json.dumps(body).encode())
+
+
+def test_a_discovery_client_error_naming_a_disabled_api_says_how_to_enable_it():
+    body = {
+        "error": {
+            "code": 403,
+            "message": "Organization Policy API has not been used in project p before",
+            "status": "PERMISSION_DENIED",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "SERVICE_DISABLED",
+                    "metadata": {"service": "orgpolicy.googleapis.com"},
+                }
+            ],
+        }
+    }
+    with pytest.raises(PrerequisiteError) as caught, discovery_errors("p", on="Org Policy"):
+        raise http_error(403, body)
+    assert caught.value.message.startswith("orgpolicy.googleapis.com is not enabled on project p")
+
+
+def test_a_discovery_client_403_names_the_permission():
+    body = {"error": {"code": 403, "message": "Permission 'iam.serviceAccounts.get' denied"}}
+    with pytest.raises(PrerequisiteError) as caught, discovery_errors("p", on="IAM"):
+        raise http_error(403, body)
+    assert caught.value.message.startswith(
+        "permission iam.serviceAccounts.get denied on IAM in project p: your account needs "
+        "roles/iam.serviceAccountAdmin"
+    )
+
+
+def test_a_policy_counts_only_the_members_unconditional_roles():
+    member = "serviceAccount:b@p.iam.gserviceaccount.com"
+    policy = {
+        "bindings": [
+            {"role": "roles/logging.logWriter", "members": ["user:x@example.com", member]},
+            {"role": "roles/storage.admin", "members": [member], "condition": {"title": "t"}},
+            {"role": "roles/viewer", "members": ["user:x@example.com"]},
+        ]
+    }
+    assert roles_in(policy, member) == {"roles/logging.logWriter"}
+    assert roles_in({}, member) == set()
+
+
+@pytest.mark.parametrize(
+    ("policy", "folded"),
+    [
+        ({}, OrgPolicy()),
+        ({"spec": {"rules": [{"enforce": True}]}}, OrgPolicy(enforced=True)),
+        (
+            {"spec": {"rules": [{"enforce": True, "condition": {"expression": "x"}}]}},
+            OrgPolicy(),
+        ),
+        (
+            {"spec": {"rules": [{"values": {"allowedValues": ["C0abc"]}}]}},
+            OrgPolicy(allow_all=False, allowed_values=("C0abc",)),
+        ),
+        ({"spec": {"rules": [{"denyAll": True}]}}, OrgPolicy(allow_all=False)),
+        ({"spec": {"rules": [{"allowAll": True}]}}, OrgPolicy()),
+    ],
+)
+def test_an_effective_org_policy_folds_into_what_doctor_asks(policy, folded):
+    assert fold_policy(policy) == folded
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("iam", "v1"), ("orgpolicy", "v2"), ("servicenetworking", "v1"), ("cloudbuild", "v1"),
+     ("cloudresourcemanager", "v1"), ("storage", "v1"), ("artifactregistry", "v1")],
+)  # fmt: skip
+def test_each_discovery_document_the_real_clients_use_ships_with_the_library(name, version):
+    from googleapiclient.discovery_cache import get_static_doc
+
+    document = get_static_doc(name, version)
+    assert document is not None and json.loads(document)["version"] == version
+
+
+@pytest.fixture
+def anonymous(monkeypatch):
+    """Clients built without Application Default Credentials (requests are never sent)."""
+    from google.auth.credentials import AnonymousCredentials
+
+    monkeypatch.setattr("google.auth.default", lambda *a, **k: (AnonymousCredentials(), "p"))
+
+
+@pytest.mark.parametrize(
+    ("resource", "method", "uri"),
+    [
+        (IamResource("project", "p"), "POST",
+         "https://cloudresourcemanager.googleapis.com/v1/projects/p:getIamPolicy?alt=json"),
+        (IamResource("bucket", "p-shop-build-sources"), "GET",
+         "https://storage.googleapis.com/storage/v1/b/p-shop-build-sources/iam"
+         "?optionsRequestedPolicyVersion=3&alt=json"),
+        (IamResource("repository", "projects/p/locations/eu/repositories/shop"), "GET",
+         "https://artifactregistry.googleapis.com/v1/projects/p/locations/eu/repositories/"
+         "shop:getIamPolicy?options.requestedPolicyVersion=3&alt=json"),
+    ],
+)  # fmt: skip
+def test_each_kind_of_policy_is_read_through_its_own_api(anonymous, resource, method, uri):
+    request = GoogleIam("p")._policy(resource)
+    assert (request.method, request.uri) == (method, uri)
+
+
+def test_a_failed_build_names_its_failure_type():
+    from google.cloud.devtools import cloudbuild_v1
+
+    failed = cloudbuild_v1.Build(
+        status=cloudbuild_v1.Build.Status.FAILURE,
+        status_detail="Build failed",
+        failure_info=cloudbuild_v1.Build.FailureInfo(
+            type_=cloudbuild_v1.Build.FailureInfo.FailureType.FETCH_SOURCE_FAILED,
+            detail="storage.objects.get access denied",
+        ),
+    )
+    assert build_failure(failed) == (
+        "Cloud Build ended FAILURE: Build failed (FETCH_SOURCE_FAILED: storage.objects.get "
+        "access denied)"
+    )
+    timed_out = cloudbuild_v1.Build(status=cloudbuild_v1.Build.Status.TIMEOUT)
+    assert build_failure(timed_out) == "Cloud Build ended TIMEOUT"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .interfaces import Builder, CloudRun, Engine, Logs, PrerequisiteProbe, StateStore
+from .interfaces import Builder, CloudRun, Engine, Iam, Logs, PrerequisiteProbe, StateStore
 from .stack import CloudTarget
 
 __all__ = ["Clients", "clients_for", "factory", "real_clients"]
@@ -25,12 +25,14 @@ class Clients:
     builder: Builder
     run: CloudRun
     logs: Logs
+    iam: Iam
     sleep: Callable[[float], None] = time.sleep  # waits between polls of Cloud Run and Logging
 
 
 def real_clients(project: str, region: str) -> Clients:
     from .real.build import CloudBuilder
     from .real.engine import AutomationEngine
+    from .real.iam import GoogleIam
     from .real.logs import CloudLogs
     from .real.preflight import GoogleProbe
     from .real.run import CloudRunClient
@@ -43,6 +45,7 @@ def real_clients(project: str, region: str) -> Clients:
         builder=CloudBuilder(project),
         run=CloudRunClient(project, region),
         logs=CloudLogs(project),
+        iam=GoogleIam(project),
     )
 
 

@@ -1,8 +1,10 @@
 """`deploy`: preflight, what deploy cannot create yet, state, the image, one Pulumi update.
 
-The order inside the update is the program's: db-init runs, then migrate, and only then
-does the service get its new revision (each depends on the one before). A failed job
-fails the update and leaves the service, and its traffic, as they were.
+The image is built by Cloud Build as the app's build account. The order inside the update
+is the program's: db-init runs, then migrate, and only then does the service get its new
+revision (each depends on the one before). A failed job fails the update and leaves the
+service, and its traffic, as they were. A build or an update denied access right after it
+made new grants is tried again while they take effect (propagation.py).
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from typing import Any
 from ..config import FILL_IN, names, unfilled
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
-from .errors import PrerequisiteError
+from .errors import CloudError, PrerequisiteError
 from .events import (
     APP_TYPE,
+    JOB_TYPE,
     SERVICE_TYPE,
     Event,
     OnEvent,
     ResourceChange,
     Step,
     ignore,
+    is_grant,
 )
-from .failures import explain
-from .interfaces import Engine, EngineFailed, StateStore
+from .failures import cloud_job_name, explain
+from .interfaces import Engine, EngineFailed, Logs, StateStore
+from .observe import job_filter
 from .preflight import require
+from .propagation import Denial, propagation_denial, retry_while_propagating
 from .stack import CloudTarget, Program
 
 __all__ = [
@@ -46,6 +52,8 @@ __all__ = [
 # Asks a yes/no question: True, False, or None when there is no terminal to ask on.
 Confirm = Callable[[str], bool | None]
 LOCAL_STATE = "--backend file://~/.pulumi-state"
+JOB_ERROR_LINES = 20  # of a failed job's log, read for the reason of its failure
+GRANTING = frozenset({"create", "update", "replace", "create-replacement"})  # engine ops
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,57 @@ def ensure_state(
     state.create_bucket(bucket, location=target.region)
 
 
+class _Watch:
+    """Passes events on, noting whether the service got its new revision and whether a
+    grant was made (whose denial, just after, may only be IAM propagation)."""
+
+    def __init__(self, on_event: OnEvent) -> None:
+        self.on_event = on_event
+        self.service_changed = False
+        self.granted = False
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ResourceChange) and event.state == "done":
+            self.service_changed = self.service_changed or event.type == SERVICE_TYPE
+            self.granted = self.granted or (is_grant(event.type) and event.op in GRANTING)
+        self.on_event(event)
+
+
+def _engine_denial(target: CloudTarget, logs: Logs | None, since: datetime) -> Denial:
+    """A denial of the runtime account's secrets or Cloud SQL, by a job or the revision.
+
+    Cloud Run names a denied secret in the failure itself; a denied Cloud SQL connection
+    only ends the job's container with an error, its reason in the job's log since `since`.
+    """
+
+    def denial(error: CloudError) -> tuple[str, str] | None:
+        if not isinstance(error, EngineFailed):
+            return None
+        for failure in error.failures:
+            if failure.type not in (JOB_TYPE, SERVICE_TYPE):
+                continue  # only they run as the runtime account
+            texts = [failure.message]
+            if failure.type == JOB_TYPE and logs is not None:
+                job = cloud_job_name(failure, target.config)
+                texts += _job_errors(logs, job, since)
+            for text in texts:
+                what = propagation_denial(text)
+                if what is not None:
+                    return f"the runtime account's {what}", text
+        return None
+
+    return denial
+
+
+def _job_errors(logs: Logs, job: str, since: datetime) -> list[str]:
+    """The job's error lines since `since`; none when they cannot be read."""
+    wanted = f'{job_filter(job)} AND severity>=ERROR AND timestamp>="{since.isoformat()}"'
+    try:
+        return [line.message for line in logs.read(wanted, limit=JOB_ERROR_LINES)]
+    except CloudError:
+        return []  # the failure is explained without them
+
+
 def update(
     engine: Engine,
     target: CloudTarget,
@@ -121,27 +180,34 @@ def update(
     on_event: OnEvent,
     *,
     targets: Sequence[str] = (),
+    sleep: Callable[[float], None] = time.sleep,
+    logs: Logs | None = None,
 ) -> Mapping[str, Any]:
-    """engine.up, its failure explained in one line."""
-    service_changed = False
-
-    def watch(event: Event) -> None:
-        nonlocal service_changed
-        if isinstance(event, ResourceChange) and event.type == SERVICE_TYPE:
-            service_changed = service_changed or event.state == "done"
-        on_event(event)
-
+    """engine.up, retried while new grants take effect (`logs` tells why a job failed), its
+    failure explained in one line."""
+    watch = _Watch(on_event)
     try:
-        return engine.up(target.stack, program, watch, targets=targets)
+        return retry_while_propagating(
+            lambda: engine.up(target.stack, program, watch, targets=targets),
+            _engine_denial(target, logs, datetime.now(UTC)),
+            granted=lambda: watch.granted,
+            sleep=sleep,
+            on_event=on_event,
+        )
     except EngineFailed as failed:
         raise explain(
-            failed, target.config, target.project, service_updated=service_changed
+            failed, target.config, target.project, service_updated=watch.service_changed
         ) from None
+
+
+def _build_denial(error: CloudError) -> tuple[str, str] | None:
+    what = propagation_denial(error.message)
+    return None if what is None else (what, error.message)
 
 
 def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str:
     """The project's image built by Cloud Build and pushed to the app's repository."""
-    from ..infra.build import before_build, default_image, image_repository
+    from ..infra.build import before_build, build_account, default_image, image_repository
 
     dockerfile = target.config.build.dockerfile
     if not (target.project_dir / dockerfile).is_file():
@@ -154,20 +220,37 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
     # them) before the build pushes to the one as the other.
     on_event(Step("creating the image repository and the build account"))
     stack, service = target.stack, target.service
+    watch = _Watch(on_event)
     update(
         clients.engine,
         target,
         Program(target.config, default_image(target.config, target.project)),
-        on_event,
+        watch,
         targets=[
             stack.urn(APP_TYPE, service),
             *(stack.urn(type_, name) for type_, name in before_build(service)),
         ],
+        sleep=clients.sleep,
     )
+    account = build_account(target.config, target.project)
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"
-    on_event(Step(f"building {image} with Cloud Build"))
-    built = clients.builder.build(target.project_dir, image, on_event, dockerfile=dockerfile)
+    on_event(Step(f"building {image} with Cloud Build as {account.email}"))
+    # The build account's grants, when that update made them, may not be in effect yet.
+    built = retry_while_propagating(
+        lambda: clients.builder.build(
+            target.project_dir,
+            image,
+            on_event,
+            bucket=account.source_bucket,
+            service_account=account.resource_name,
+            dockerfile=dockerfile,
+        ),
+        _build_denial,
+        granted=lambda: watch.granted,
+        sleep=clients.sleep,
+        on_event=on_event,
+    )
     on_event(Step(f"built {built}"))
     return built
 
@@ -193,7 +276,9 @@ def deploy(
     # configuration are those of an earlier one (a rollback, or a retry after a failure).
     release = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     program = Program(target.config, image, release=release)
-    outputs = update(clients.engine, target, program, on_event)
+    outputs = update(
+        clients.engine, target, program, on_event, sleep=clients.sleep, logs=clients.logs
+    )
     url = str(outputs.get("url", ""))
     return Deployment(
         service=target.service,

@@ -23,6 +23,7 @@ __all__ = [
     "SERVICE_TYPE",
     "Step",
     "ignore",
+    "is_grant",
     "name_of",
     "short_type",
 ]
@@ -70,6 +71,11 @@ OnEvent = Callable[[Event], None]
 
 def ignore(event: Event) -> None:
     """An OnEvent for callers that do not show progress."""
+
+
+def is_grant(type_: str) -> bool:
+    """An IAM member resource (gcp:secretmanager/secretIamMember:SecretIamMember, ...)."""
+    return type_.lower().endswith("iammember")
 
 
 def name_of(urn: str) -> str:

@@ -14,7 +14,7 @@ from .errors import CloudError, is_permission_error, missing_permission, one_lin
 from .events import JOB_TYPE, SERVICE_TYPE, name_of, short_type
 from .interfaces import EngineFailed, ResourceFailure
 
-__all__ = ["explain", "job_failure_hint"]
+__all__ = ["cloud_job_name", "explain", "job_failure_hint"]
 
 
 def job_failure_hint(name: str, *, region: str, project: str) -> str:
@@ -37,7 +37,7 @@ def explain(
         return missing_permission(failed.summary, project)
     for failure in failures:
         if failure.type == JOB_TYPE:
-            job = _cloud_job_name(failure, config)
+            job = cloud_job_name(failure, config)
             return CloudError(job_failure_hint(job, region=config.region, project=project))
     for failure in failures:
         if failure.type == SERVICE_TYPE:
@@ -63,7 +63,7 @@ def _resource(failure: ResourceFailure) -> str:
     return f"{short_type(failure.type)} {name_of(failure.urn)}"
 
 
-def _cloud_job_name(failure: ResourceFailure, config: CloudRunConfig) -> str:
+def cloud_job_name(failure: ResourceFailure, config: CloudRunConfig) -> str:
     """The Cloud Run name of the failed job (its Pulumi name is SERVICE-JOB)."""
     service = config.service_name
     logical = name_of(failure.urn)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .errors import CloudError
 from .events import OnEvent
@@ -23,9 +23,13 @@ __all__ = [
     "Engine",
     "EngineFailed",
     "ExecutionState",
+    "Iam",
+    "IamKind",
+    "IamResource",
     "JobRun",
     "LogLine",
     "Logs",
+    "OrgPolicy",
     "PrerequisiteProbe",
     "ProjectInfo",
     "ResourceFailure",
@@ -97,9 +101,44 @@ class StateStore(Protocol):
 
 class Builder(Protocol):
     def build(
-        self, source: Path, image: str, on_event: OnEvent, *, dockerfile: str = "Dockerfile"
+        self,
+        source: Path,
+        image: str,
+        on_event: OnEvent,
+        *,
+        bucket: str,
+        service_account: str,
+        dockerfile: str = "Dockerfile",
     ) -> str:
-        """Build `dockerfile` in `source` (the context) as `image`; the image by digest."""
+        """Build `dockerfile` in `source` (the context, uploaded to `bucket`) as `image`,
+        running as `service_account` (projects/P/serviceAccounts/EMAIL); the image by digest."""
+        ...
+
+
+# IAM
+
+
+IamKind = Literal["project", "bucket", "repository"]
+
+
+@dataclass(frozen=True)
+class IamResource:
+    """A resource whose IAM policy holds grants."""
+
+    kind: IamKind
+    name: str  # a project id, a bucket name, or projects/P/locations/R/repositories/ID
+
+
+class Iam(Protocol):
+    """Reads only: the deployment's accounts and grants are the Pulumi program's."""
+
+    def account_exists(self, project: str, account: str) -> bool:
+        """Whether the service account with the id `account` exists in the project."""
+        ...
+
+    def roles(self, member: str, resource: IamResource) -> set[str]:
+        """The roles `member` holds in `resource`'s own policy; empty when it has none, or
+        when the resource does not exist."""
         ...
 
 
@@ -192,6 +231,15 @@ class ProjectInfo:
     billing_enabled: bool = False
 
 
+@dataclass(frozen=True)
+class OrgPolicy:
+    """A constraint's effective policy on a project, its rules folded into what we ask of it."""
+
+    enforced: bool = False  # a boolean constraint that a rule enforces
+    allow_all: bool = True  # a list constraint that allows every value (none set: the default)
+    allowed_values: tuple[str, ...] = ()
+
+
 class PrerequisiteProbe(Protocol):
     def pulumi_cli(self) -> str | None:
         """The Pulumi CLI's path, or None when it is not on PATH."""
@@ -205,4 +253,17 @@ class PrerequisiteProbe(Protocol):
 
     def enabled_apis(self, project: str, apis: Sequence[str]) -> set[str]:
         """The subset of `apis` (such as run.googleapis.com) enabled on the project."""
+        ...
+
+    def org_policy(self, project: str, constraint: str) -> OrgPolicy:
+        """The effective policy of `constraint` (such as iam.allowedPolicyMemberDomains)."""
+        ...
+
+    def github_triggers(self, project: str) -> list[str]:
+        """The repositories (OWNER/NAME) that the project's GitHub build triggers build."""
+        ...
+
+    def private_connections(self, network: str) -> list[str]:
+        """The reserved ranges of `network`'s Private Services Access connection (empty when
+        it has none); `network` is projects/PROJECT/global/networks/NAME."""
         ...

@@ -7,27 +7,45 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..config import CloudRunConfig
 from .errors import ADC_LOGIN, NO_CREDENTIALS, CloudError, PrerequisiteError
-from .interfaces import PrerequisiteProbe, StateStore
+from .interfaces import PrerequisiteProbe, ProjectInfo, StateStore
 from .stack import PASSPHRASE, PASSPHRASE_VARIABLES, CloudTarget
 
-__all__ = ["BASE_APIS", "PULUMI_INSTALL", "Check", "checks", "require", "required_apis"]
+__all__ = [
+    "BASE_APIS",
+    "PROJECT_READERS",
+    "PULUMI_INSTALL",
+    "Check",
+    "checks",
+    "enable_command",
+    "require",
+    "required_apis",
+]
 
 PULUMI_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
-# Services the program creates resources in; cloudresourcemanager answers its project lookup.
+# What preflight itself reads the project through: Resource Manager (the project) and Cloud
+# Billing (its billing account). Checked first, so that one of them disabled reads as such
+# and not as "project not found".
+PROJECT_READERS = ("cloudresourcemanager", "cloudbilling")
+# Services every deployment creates resources in or calls: Cloud Run, Cloud SQL, Secret
+# Manager, Artifact Registry and IAM (the resources); Cloud Build (the image, built as its own
+# account, which logs to Cloud Logging only); Cloud Storage (the media bucket, the build
+# context, a gs:// state backend); Monitoring (uptime check and alerts).
 BASE_APIS = (
+    *PROJECT_READERS,
     "run",
     "sqladmin",
     "secretmanager",
     "artifactregistry",
     "cloudbuild",
     "iam",
+    "storage",
+    "logging",
     "monitoring",
-    "cloudresourcemanager",
 )
 
 
@@ -45,6 +63,18 @@ class Check:
 
 
 def required_apis(config: CloudRunConfig) -> list[str]:
+    """Every API the configuration needs enabled: preflight and doctor check these.
+
+    Each product's "Before you begin" names its API:
+    https://cloud.google.com/run/docs/configuring/vpc-connectors (vpcaccess),
+    https://cloud.google.com/run/docs/configuring/vpc-direct-vpc (compute),
+    https://cloud.google.com/sql/docs/postgres/configure-private-services-access
+    (servicenetworking, compute), https://cloud.google.com/trace/docs/setup (cloudtrace),
+    https://cloud.google.com/scheduler/docs/setup (cloudscheduler). media.mode = "api" signs
+    URLs as the runtime account, which has no key on Cloud Run: the signature comes from the
+    IAM Service Account Credentials API (iamcredentials v1 projects.serviceAccounts.signBlob;
+    https://cloud.google.com/storage/docs/access-control/signed-urls).
+    """
     apis = list(BASE_APIS)
     if config.vpc.mode == "connector":
         apis.append("vpcaccess")
@@ -52,11 +82,21 @@ def required_apis(config: CloudRunConfig) -> list[str]:
         apis.append("compute")
     if config.database.private_ip:
         apis.append("servicenetworking")
+    if config.media.mode == "api":
+        apis.append("iamcredentials")
     if config.tracing.enabled:
         apis.append("cloudtrace")
     if config.cron:
         apis.append("cloudscheduler")
-    return [f"{api}.googleapis.com" for api in apis]
+    return [_service(api) for api in apis]
+
+
+def _service(api: str) -> str:
+    return f"{api}.googleapis.com"
+
+
+def enable_command(apis: list[str], project: str) -> str:
+    return f"gcloud services enable {' '.join(apis)} --project {project}"
 
 
 def checks(
@@ -79,40 +119,77 @@ def checks(
         reason = problem.rstrip(".")
         yield Check("Google credentials", False, f"{NO_CREDENTIALS}: {reason}", ADC_LOGIN)
     yield _secrets(target, environ)
-    project = target.project
     if problem is not None:
         for name in ("Project", "Billing", "APIs"):
             yield Check(name, None, "not checked: needs Google credentials")
         return
-    try:
-        info = probe.project(project)
-    except CloudError as error:
-        yield Check("Project", False, error.message)
-        return
-    if not info.exists:
+    found = yield from _project_checks(probe, target)
+    if found and state is not None and target.stack.state_bucket is not None:
+        yield _state(state, target)
+
+
+def _project_checks(probe: PrerequisiteProbe, target: CloudTarget) -> Generator[Check, None, bool]:
+    """The project, its billing and its APIs; Service Usage first, so that an API preflight
+    reads the project through, when disabled, is named as such. False: no project to read."""
+    project = target.project
+    wanted = required_apis(target.config)
+    enabled = _enabled(probe, project, wanted)
+    readers = [_service(api) for api in PROJECT_READERS]
+    unreadable = [api for api in readers if isinstance(enabled, set) and api not in enabled]
+    readable = not unreadable
+    if unreadable:
         yield Check(
+            "Project",
+            False,
+            f"{', '.join(unreadable)} not enabled on project {project}, so the project "
+            "cannot be read",
+            enable_command(unreadable, project),
+        )
+        yield Check("Billing", None, "not checked: needs the project")
+    else:
+        try:
+            info = probe.project(project)
+        except CloudError as error:
+            yield Check("Project", False, error.message)
+            return False
+        yield _project(info, project)
+        if not info.exists:
+            return False
+        yield _billing(info, project)
+    yield _apis(enabled, wanted, project)
+    return readable
+
+
+def _enabled(probe: PrerequisiteProbe, project: str, wanted: list[str]) -> set[str] | CloudError:
+    """The APIs of `wanted` enabled, or why Service Usage could not tell."""
+    try:
+        return probe.enabled_apis(project, wanted)
+    except CloudError as error:
+        return error
+
+
+def _project(info: ProjectInfo, project: str) -> Check:
+    if not info.exists:
+        return Check(
             "Project",
             False,
             f"project {project} not found, or not visible to your credentials "
             "(check project_id in cloudrun.toml)",
             "gcloud projects list",
         )
-        return
-    yield Check("Project", True, project)
-    yield (
-        Check("Billing", True, "enabled")
-        if info.billing_enabled
-        else Check(
-            "Billing",
-            False,
-            f"billing is not enabled on project {project} "
-            "(`gcloud billing accounts list` shows your accounts)",
-            f"gcloud billing projects link {project} --billing-account=ACCOUNT_ID",
-        )
+    return Check("Project", True, project)
+
+
+def _billing(info: ProjectInfo, project: str) -> Check:
+    if info.billing_enabled:
+        return Check("Billing", True, "enabled")
+    return Check(
+        "Billing",
+        False,
+        f"billing is not enabled on project {project} "
+        "(`gcloud billing accounts list` shows your accounts)",
+        f"gcloud billing projects link {project} --billing-account=ACCOUNT_ID",
     )
-    yield _apis(probe, target)
-    if state is not None and target.stack.state_bucket is not None:
-        yield _state(state, target)
 
 
 def _secrets(target: CloudTarget, environ: Mapping[str, str]) -> Check:
@@ -130,20 +207,17 @@ def _secrets(target: CloudTarget, environ: Mapping[str, str]) -> Check:
     )
 
 
-def _apis(probe: PrerequisiteProbe, target: CloudTarget) -> Check:
-    wanted = required_apis(target.config)
-    try:
-        enabled = probe.enabled_apis(target.project, wanted)
-    except CloudError as error:
-        return Check("APIs", False, error.message)
+def _apis(enabled: set[str] | CloudError, wanted: list[str], project: str) -> Check:
+    if isinstance(enabled, CloudError):
+        return Check("APIs", False, enabled.message)
     missing = [api for api in wanted if api not in enabled]
     if not missing:
         return Check("APIs", True, f"{len(wanted)} enabled")
     return Check(
         "APIs",
         False,
-        f"APIs not enabled on project {target.project}: {', '.join(missing)}",
-        f"gcloud services enable {' '.join(missing)} --project {target.project}",
+        f"APIs not enabled on project {project}: {', '.join(missing)}",
+        enable_command(missing, project),
     )
 
 

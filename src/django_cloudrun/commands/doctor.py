@@ -1,4 +1,4 @@
-"""`django-cloudrun doctor`: deploy's preflight, every check with the command that fixes it."""
+"""`django-cloudrun doctor`: deploy's preflight and the live project, each check with its fix."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..cloud.clients import clients_for
-from ..cloud.preflight import checks
+from ..cloud.doctor import doctor_checks
 from ..config import DEFAULT_PATH
 from .cloud_common import BackendOption, SecretsProviderOption, load_target
 from .common import ConfigOption, EnvOption, console
@@ -23,7 +23,7 @@ def doctor(
     backend: BackendOption = None,
     secrets_provider: SecretsProviderOption = None,
 ) -> None:
-    """Check what deploy needs: Pulumi CLI, credentials, project, billing, APIs. Exit 2 if not."""
+    """Check what deploy needs and what the live project allows, each with its fix. Exit 2 if not."""
     target = load_target(config, env, backend=backend, secrets_provider=secrets_provider)
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
@@ -31,7 +31,7 @@ def doctor(
     table.add_column(overflow="fold")
     failed = False
     clients = clients_for(target)
-    for check in checks(clients.probe, target, state=clients.state):
+    for check in doctor_checks(clients, target):
         mark, style = MARKS[check.ok]
         table.add_row(Text(mark, style=style), check.name, check.detail)
         if check.fix:

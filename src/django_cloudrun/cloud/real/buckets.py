@@ -1,7 +1,7 @@
 """Buckets deploy writes to (Pulumi's state, the build context) must belong to the project.
 
 Their names are predictable and bucket names are global: anyone can create
-`PROJECT-django-cloudrun-state` or `PROJECT_cloudbuild` in a project of their own first, and
+`PROJECT-django-cloudrun-state` or `PROJECT-SERVICE-build-sources` in a project of their own first, and
 then read or change what deploy puts there. A bucket found under such a name is used only
 when its project is ours; the ones deploy creates refuse public access and ACLs.
 """
