@@ -18,7 +18,7 @@ import requests
 from local.upstack import Up, copy_example, leftovers, remove_copy
 from served import alive, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 RECOVERY_BUDGET = 15.0
 KILLS = 3
