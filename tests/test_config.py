@@ -102,6 +102,10 @@ BAD_CONFIGS = [
     ("timeout_seconds = 3601", "timeout_seconds: must be between 1 and 3600, got 3601"),
     ("max_concurrency = 5000", "max_concurrency: must be between 1 and 1000, got 5000"),
     (
+        "[http]\nmax_request_body_mib = 64",
+        "http.max_request_body_mib: must be between 1 and 32, got 64",
+    ),
+    (
         'execution_environment = "gen3"',
         "execution_environment: must be one of gen1, gen2, got 'gen3'",
     ),

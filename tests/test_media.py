@@ -63,3 +63,25 @@ def test_media_on_another_host_are_left_to_it(media_root):
     )
     with elsewhere, pytest.raises(MiddlewareNotUsed):
         MediaFilesMiddleware(passthrough)
+
+
+def test_links_out_of_media_root_are_not_served_but_links_within_are(media_root):
+    (media_root / "inside.html").symlink_to(media_root / "attachments" / "page.html")
+    (media_root / "outside.txt").symlink_to(media_root.parent / "outside.txt")
+    (media_root / "elsewhere").symlink_to(media_root.parent, target_is_directory=True)
+    with override_settings(MEDIA_ROOT=str(media_root), MEDIA_URL="/media/"):
+        middleware = MediaFilesMiddleware(passthrough)
+        assert middleware(RequestFactory().get("/media/inside.html")).status_code == 200
+        for path in ("/media/outside.txt", "/media/elsewhere/outside.txt", "/media/a%00b"):
+            with pytest.raises(Http404):
+                middleware(RequestFactory().get(path))
+
+
+def test_a_media_root_that_is_a_link_serves_the_files_it_leads_to(media_root, tmp_path_factory):
+    link = tmp_path_factory.mktemp("link") / "media"
+    link.symlink_to(media_root, target_is_directory=True)
+    with override_settings(MEDIA_ROOT=str(link), MEDIA_URL="/media/"):
+        response = MediaFilesMiddleware(passthrough)(
+            RequestFactory().get("/media/attachments/page.html")
+        )
+    assert response.status_code == 200

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import tempfile
 
+from django.utils.module_loading import import_string
+from gunicorn.workers.gthread import ThreadWorker
+
 from django_cloudrun.server import server_options
 
 
@@ -25,7 +28,7 @@ def test_threads_cover_cloud_runs_concurrency():
     options = server_options(
         {"CLOUDRUN_MAX_CONCURRENCY": "80", "WEB_CONCURRENCY": "2", "DB_POOL_MAX_SIZE": "4"}
     )
-    assert options["worker_class"] == "gthread"
+    assert issubclass(import_string(options["worker_class"]), ThreadWorker)
     assert options["workers"] * options["threads"] >= 80
 
 

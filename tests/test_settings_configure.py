@@ -160,12 +160,19 @@ def test_bad_pool_size_names_the_variable():
         configured({**PRODUCTION_ENV, "DB_POOL_MAX_SIZE": "many"})
 
 
-def test_health_middleware_first_and_whitenoise_after_security():
+def test_health_middleware_first_and_whitenoise_after_security_and_host_validation():
     middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
     assert middleware[0] == HEALTH_MIDDLEWARE  # type: ignore[index]
     security = middleware.index("django.middleware.security.SecurityMiddleware")  # type: ignore[attr-defined]
-    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"  # type: ignore[index]
-    assert middleware[security + 2] == "django_cloudrun.media.MediaFilesMiddleware"  # type: ignore[index]
+    # Before every middleware of the project, any of which could read the body or the query.
+    for guard in ("RequestBodyLimitMiddleware", "NulCharacterMiddleware"):
+        assert middleware.index(f"django_cloudrun.guards.{guard}") < security  # type: ignore[attr-defined]
+    served = middleware[security + 1 : security + 4]  # type: ignore[index]
+    assert served == [
+        "django_cloudrun.guards.AllowedHostsMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django_cloudrun.media.MediaFilesMiddleware",
+    ]
 
 
 def test_configure_twice_does_not_duplicate_middleware():
@@ -318,3 +325,42 @@ def test_project_storages_win_and_a_missing_alias_is_filled():
     assert storages["staticfiles"]["BACKEND"] == (  # type: ignore[index]
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
+
+
+def test_the_request_body_limit_defaults_to_cloud_runs_http1_limit():
+    settings = configured(PRODUCTION_ENV)
+    assert settings["CLOUDRUN_MAX_REQUEST_BODY"] == 32 * 1024 * 1024
+    assert settings["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 2_621_440  # Django's own default
+    assert settings["FILE_UPLOAD_MAX_MEMORY_SIZE"] == 2_621_440
+
+
+def test_upload_memory_sizes_never_exceed_the_body_limit():
+    env = {**PRODUCTION_ENV, "CLOUDRUN_MAX_REQUEST_BODY": "1000000"}
+    settings = configured(env, DATA_UPLOAD_MAX_MEMORY_SIZE=None, FILE_UPLOAD_MAX_MEMORY_SIZE=500)
+    assert settings["CLOUDRUN_MAX_REQUEST_BODY"] == 1_000_000
+    assert settings["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 1_000_000  # None (no limit) is capped
+    assert settings["FILE_UPLOAD_MAX_MEMORY_SIZE"] == 500  # the project's smaller value stays
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "32MiB"])
+def test_a_request_body_limit_that_is_not_a_positive_integer_is_refused(value):
+    with pytest.raises(ImproperlyConfigured, match=f"CLOUDRUN_MAX_REQUEST_BODY.*{value}"):
+        configured({**PRODUCTION_ENV, "CLOUDRUN_MAX_REQUEST_BODY": value})
+
+
+def test_the_pool_checks_connections_and_gives_up_waiting_and_reconnecting_quickly():
+    database = configured(PRODUCTION_ENV)["DATABASES"]["default"]  # type: ignore[index]
+    pool = database["OPTIONS"]["pool"]
+    assert database["CONN_HEALTH_CHECKS"] is True  # Django passes the pool its check
+    assert pool["timeout"] < 2  # a 503 within 2 s while the database is down
+    assert pool["reconnect_timeout"] < 1  # attempts less than a second apart
+
+
+def test_database_errors_become_503_outside_the_probes():
+    middleware = configured(PRODUCTION_ENV)["MIDDLEWARE"]
+    assert middleware[1:5] == [  # type: ignore[index]
+        "django_cloudrun.logs.TraceContextMiddleware",
+        "django_cloudrun.guards.RequestBodyLimitMiddleware",
+        "django_cloudrun.guards.NulCharacterMiddleware",
+        "django_cloudrun.unavailable.DatabaseUnavailableMiddleware",
+    ]

@@ -16,7 +16,13 @@ from collections.abc import Mapping
 
 from . import contract
 
-__all__ = ["cpu_count", "web_workers", "threads_per_worker", "pool_size_per_process"]
+__all__ = [
+    "cpu_count",
+    "positive_int",
+    "web_workers",
+    "threads_per_worker",
+    "pool_size_per_process",
+]
 
 
 def cpu_count() -> int:
@@ -27,7 +33,7 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _positive_int(environ: Mapping[str, str], var: contract.EnvVar) -> int:
+def positive_int(environ: Mapping[str, str], var: contract.EnvVar) -> int:
     raw = environ.get(var.name, "").strip() or var.default
     try:
         value = int(raw)
@@ -42,16 +48,16 @@ def web_workers(environ: Mapping[str, str] = os.environ) -> int:
     """One process per CPU, but never more processes than the instance has connections:
     each process's pool holds at least one, and the budget counts them all."""
     if environ.get(contract.WEB_CONCURRENCY.name, "").strip():
-        return _positive_int(environ, contract.WEB_CONCURRENCY)
-    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE)
+        return positive_int(environ, contract.WEB_CONCURRENCY)
+    budget = positive_int(environ, contract.DB_POOL_MAX_SIZE)
     return min(cpu_count(), budget)
 
 
 def threads_per_worker(environ: Mapping[str, str] = os.environ) -> int:
-    concurrency = _positive_int(environ, contract.CLOUDRUN_MAX_CONCURRENCY)
+    concurrency = positive_int(environ, contract.CLOUDRUN_MAX_CONCURRENCY)
     return max(1, math.ceil(concurrency / web_workers(environ)))
 
 
 def pool_size_per_process(environ: Mapping[str, str] = os.environ) -> int:
-    budget = _positive_int(environ, contract.DB_POOL_MAX_SIZE)
+    budget = positive_int(environ, contract.DB_POOL_MAX_SIZE)
     return max(1, budget // web_workers(environ))

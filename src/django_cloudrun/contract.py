@@ -64,6 +64,8 @@ __all__ = [
     "CLOUDRUN_LOG_FORMAT",
     "CLOUDRUN_REQUEST_TIMEOUT",
     "CLOUDRUN_MAX_CONCURRENCY",
+    "CLOUDRUN_MAX_REQUEST_BODY",
+    "MAX_REQUEST_BODY_BYTES",
     "CLOUDRUN_TRACING_ENABLED",
     "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "WEB_CONCURRENCY",
@@ -215,6 +217,14 @@ CLOUDRUN_REQUEST_TIMEOUT = EnvVar(
 )
 CLOUDRUN_MAX_CONCURRENCY = EnvVar(
     "CLOUDRUN_MAX_CONCURRENCY", "Requests Cloud Run sends one instance at once.", default="80"
+)
+# Cloud Run's largest HTTP/1 request, https://cloud.google.com/run/quotas ("Maximum HTTP/1
+# request size"): a larger body never reaches the container anyway.
+MAX_REQUEST_BODY_BYTES = 32 * 1024 * 1024
+CLOUDRUN_MAX_REQUEST_BODY = EnvVar(
+    "CLOUDRUN_MAX_REQUEST_BODY",
+    "Largest request body in bytes; a larger one is answered 413 before it is read.",
+    default=str(MAX_REQUEST_BODY_BYTES),
 )
 CLOUDRUN_TRACING_ENABLED = EnvVar(
     "CLOUDRUN_TRACING_ENABLED",

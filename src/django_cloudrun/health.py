@@ -4,7 +4,8 @@ The startup probe (``/health/``) passes when the database answers and no migrati
 pending, so no traffic reaches a revision that cannot serve it. The liveness probe
 (``/health/live``) never touches the database: a database outage must not make Cloud Run
 restart every instance at once. Both answer before host validation, sessions and CSRF, so a
-probe never meets DisallowedHost, and both say as little as possible about the system.
+probe never meets DisallowedHost, and both say as little as possible about the system. Probes
+only read: GET and HEAD; any other method gets 405 with an Allow header.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from .contract import LIVENESS_PROBE, STARTUP_PROBE
 
@@ -25,6 +26,7 @@ logger = logging.getLogger("django_cloudrun.health")
 
 # Below the startup probe's own timeout, so Cloud Run reads the 503, not a timeout.
 PROBE_DATABASE_TIMEOUT = STARTUP_PROBE.timeout_seconds - 1.0
+PROBE_METHODS = ("GET", "HEAD")
 
 
 def _database_problem(alias: str) -> str | None:
@@ -83,11 +85,13 @@ class HealthCheckMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info.rstrip("/")
+        if path not in (self.liveness_path, self.startup_path):
+            return self.get_response(request)
+        if request.method not in PROBE_METHODS:
+            return HttpResponseNotAllowed(PROBE_METHODS)
         if path == self.liveness_path:
             return _probe_response(200, {"status": "ok"})
-        if path == self.startup_path:
-            return self._startup()
-        return self.get_response(request)
+        return self._startup()
 
     def _startup(self) -> HttpResponse:
         problem = startup_problem(check_migrations=not self._migrations_applied)

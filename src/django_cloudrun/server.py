@@ -2,9 +2,10 @@
 
 Sizing comes from concurrency.py. The timeout is longer than Cloud Run's request timeout, so
 the platform, not the server, ends slow requests (a shorter server timeout kills workers in
-the middle of requests Cloud Run still allows). On SIGTERM gunicorn stops accepting and
-finishes in-flight requests within Cloud Run's 10 seconds. Nothing is written outside the
-temporary directory: the image's files are read-only for the runtime user.
+the middle of requests Cloud Run still allows). On SIGTERM new connections are refused at
+once and requests in flight finish, or get a 503, within Cloud Run's 10 seconds
+(shutdown.py). Nothing is written outside the temporary directory: the image's files are
+read-only for the runtime user.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def server_options(
     request_timeout = int(contract.CLOUDRUN_REQUEST_TIMEOUT.get(environ))
     return {
         "bind": [f"{host}:{port}"],
-        "worker_class": "gthread",
+        # gunicorn's gthread worker, stopping as Cloud Run needs (shutdown.py).
+        "worker_class": "django_cloudrun.shutdown.ShutdownThreadWorker",
         "workers": concurrency.web_workers(environ),
         "threads": concurrency.threads_per_worker(environ),
         "timeout": request_timeout + TIMEOUT_MARGIN,

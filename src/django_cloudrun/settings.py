@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import concurrency, contract
@@ -35,11 +36,42 @@ __all__ = ["configure", "is_production"]
 
 HEALTH_MIDDLEWARE = "django_cloudrun.health.HealthCheckMiddleware"
 TRACE_MIDDLEWARE = "django_cloudrun.logs.TraceContextMiddleware"
+BODY_LIMIT_MIDDLEWARE = "django_cloudrun.guards.RequestBodyLimitMiddleware"
+NUL_MIDDLEWARE = "django_cloudrun.guards.NulCharacterMiddleware"
+HOSTS_MIDDLEWARE = "django_cloudrun.guards.AllowedHostsMiddleware"
+UNAVAILABLE_MIDDLEWARE = "django_cloudrun.unavailable.DatabaseUnavailableMiddleware"
 MEDIA_MIDDLEWARE = "django_cloudrun.media.MediaFilesMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 
-POOL_TIMEOUT_SECONDS = 10
+OWN_MIDDLEWARE = (
+    HEALTH_MIDDLEWARE,
+    TRACE_MIDDLEWARE,
+    BODY_LIMIT_MIDDLEWARE,
+    NUL_MIDDLEWARE,
+    UNAVAILABLE_MIDDLEWARE,
+    HOSTS_MIDDLEWARE,
+    WHITENOISE_MIDDLEWARE,
+    MEDIA_MIDDLEWARE,
+)
+# The most form data a body may carry besides files, and the largest file Django keeps in
+# memory rather than spooling it to the temporary directory: neither may exceed the limit.
+UPLOAD_MEMORY_SETTINGS = ("DATA_UPLOAD_MAX_MEMORY_SIZE", "FILE_UPLOAD_MAX_MEMORY_SIZE")
+
+# How long a request waits for a pooled connection. While the database is down none comes:
+# the request gets its 503 with Retry-After within 2 s instead of holding a thread for long.
+# A pool busy for that long (fewer connections than threads, slow queries) is saturated, and
+# the 503 sheds load it could not serve in time. The waiting line needs no cap of its own
+# (max_waiting): a process never has more requests waiting than threads.
+POOL_TIMEOUT_SECONDS = 1.5
+# psycopg_pool retries a failed connection after 1 s, then 2, 4, 8 ... until
+# reconnect_timeout, then gives up and the next request that finds no connection starts a
+# new attempt at once. Giving up after half a second caps the wait between attempts, so
+# the pool is back within a second of the database, however long the outage lasted. (The
+# backoff itself is internal to psycopg_pool, and Django builds the pool: this option is
+# the way in, with no subclass to maintain.)
+# https://www.psycopg.org/psycopg3/docs/api/pool.html (reconnect_timeout)
+RECONNECT_TIMEOUT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 5
 ONE_YEAR = 365 * 24 * 3600
 
@@ -64,6 +96,7 @@ def configure(
     _databases(namespace, env, production)
     media_mode = _media_mode(env)
     _static_and_media(namespace, env, production, base_dir, media_mode)
+    _request_body(namespace, env)
     _middleware(namespace, production, media_mode)
     _security(namespace, env, production)
     if not _user_set(namespace, "LOGGING"):
@@ -205,12 +238,16 @@ def _databases(
             "PASSWORD": env.get(contract.DB_PASSWORD.name, ""),
             # Connections are pooled per process; persistent connections would bypass it.
             "CONN_MAX_AGE": 0,
+            # The pool checks a connection before handing it out (ConnectionPool.check_
+            # connection): those a database restart ended are replaced, not used.
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "pool": {
                     "min_size": 1,
                     "max_size": pool_size,
                     "timeout": POOL_TIMEOUT_SECONDS,
+                    "reconnect_timeout": RECONNECT_TIMEOUT_SECONDS,
                 },
             },
         }
@@ -288,13 +325,20 @@ def _static_and_media(
     }
 
 
+def _request_body(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    """The body limit, and Django's in-memory upload sizes kept within it."""
+    try:
+        limit = concurrency.positive_int(env, contract.CLOUDRUN_MAX_REQUEST_BODY)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    namespace["CLOUDRUN_MAX_REQUEST_BODY"] = limit
+    for name in UPLOAD_MEMORY_SETTINGS:
+        size = namespace.get(name, getattr(global_settings, name))
+        namespace[name] = limit if size is None else min(size, limit)
+
+
 def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:
-    middleware = [
-        name
-        for name in namespace.get("MIDDLEWARE", [])
-        if name
-        not in (HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, WHITENOISE_MIDDLEWARE, MEDIA_MIDDLEWARE)
-    ]
+    middleware = [name for name in namespace.get("MIDDLEWARE", []) if name not in OWN_MIDDLEWARE]
     # Probes answer first: before host validation, sessions and the database.
     after_security = (
         middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
@@ -305,8 +349,18 @@ def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mod
     )
     if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
+    if served:
+        # WhiteNoise and media never ask for the host: validate it before they answer.
+        served.insert(0, HOSTS_MIDDLEWARE)
     middleware[after_security:after_security] = served
-    namespace["MIDDLEWARE"] = [HEALTH_MIDDLEWARE, TRACE_MIDDLEWARE, *middleware]
+    namespace["MIDDLEWARE"] = [
+        HEALTH_MIDDLEWARE,
+        TRACE_MIDDLEWARE,
+        BODY_LIMIT_MIDDLEWARE,
+        NUL_MIDDLEWARE,
+        UNAVAILABLE_MIDDLEWARE,
+        *middleware,
+    ]
 
 
 # Settings that need the TLS front end Cloud Run has and a plain-http target lacks.

@@ -21,6 +21,7 @@ from django_cloudrun.cloud.events import (
 from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.stack import CloudTarget
+from django_cloudrun.infra.build import before_build
 from fakes import DIGEST, Fakes
 
 SERVICE = "shop-django"
@@ -48,14 +49,18 @@ def test_deploy_runs_preflight_then_builds_then_updates(target, fakes):
     ]  # fmt: skip
 
 
-def test_the_image_repository_is_created_alone_before_the_build(target, fakes):
+def test_the_image_repository_and_build_account_are_created_alone_before_the_build(target, fakes):
     run_deploy(target, fakes)
     _program, declared, targets = fakes.engine.runs[0]
     app = declared.urn_of(APP_TYPE, SERVICE)
     repository = declared.urn_of(REPOSITORY_TYPE, f"{SERVICE}-images")
-    assert targets == (app, repository)
+    needed = [declared.urn_of(type_, name) for type_, name in before_build(SERVICE)]
+    assert targets == (app, *needed)
+    assert repository in needed
     assert target.stack.urn(REPOSITORY_TYPE, f"{SERVICE}-images") == repository
-    assert fakes.engine.touched[0] == repository
+    # The account, its bucket and grants exist before the build runs as that account.
+    first_update = fakes.engine.touched[: len(needed)]
+    assert sorted(first_update) == sorted(needed)
     assert fakes.engine.runs[1][2] == ()  # the full update targets nothing: everything
 
 
@@ -344,7 +349,7 @@ def test_a_failed_build_stops_before_the_update(target, fakes):
 def test_progress_steps_name_the_image_being_deployed(target, fakes):
     _result, events = run_deploy(target, fakes)
     steps = [e.text for e in events if isinstance(e, Step)]
-    assert steps[0] == "creating the image repository"
+    assert steps[0] == "creating the image repository and the build account"
     assert steps[-1] == f"deploying {REPOSITORY}@{DIGEST}: db-init, migrate, then the new revision"
 
 

@@ -66,6 +66,7 @@ class Declared:
     inputs: dict[Key, dict[str, Any]]
     order: list[Key]
     depends_on: dict[Key, list[Key]]
+    timeouts: dict[Key, pulumi.CustomTimeouts]
     secret_values: set[str]
     outputs: dict[str, Any]
     calls: list[tuple[str, dict[str, Any]]]
@@ -129,6 +130,7 @@ def run_program(
         inputs={key: _ints(value) for key, value in mocks.inputs.items()},
         order=list(dict.fromkeys(recorder.order)),
         depends_on=recorder.depends_on,
+        timeouts=recorder.timeouts,
         secret_values=set(mocks.secret_values),
         outputs=outputs,
         calls=list(mocks.calls),

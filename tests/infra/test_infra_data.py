@@ -92,6 +92,47 @@ def test_private_ip_uses_the_named_network_and_drops_the_public_ip():
     assert ip["authorizedNetworks"] == []
 
 
+PRIVATE = (
+    '[vpc]\nmode = "direct"\nnetwork = "prod"\nsubnet = "prod-run"\n[database]\nprivate_ip = true'
+)
+RANGE = "gcp:compute/globalAddress:GlobalAddress"
+PEERING = "gcp:servicenetworking/connection:Connection"
+
+
+def test_private_ip_reserves_a_range_and_connects_the_network_to_google_services():
+    declared = deploy(PRIVATE)
+    assert declared.one(RANGE) == {
+        "project": "my-project",
+        "name": "demo-django-sql-range",
+        "description": "Private IPs of Google services on the network, for demo-django's "
+        "Cloud SQL instance",
+        "purpose": "VPC_PEERING",
+        "addressType": "INTERNAL",
+        "prefixLength": 16,  # Cloud SQL's recommended size; /24 is its minimum
+        "network": "projects/my-project/global/networks/prod",
+    }
+    assert declared.one(PEERING) == {
+        "network": "projects/my-project/global/networks/prod",
+        "service": "servicenetworking.googleapis.com",
+        "reservedPeeringRanges": ["demo-django-sql-range"],
+        "deletionPolicy": "ABANDON",  # other services of the network may use it
+    }
+    assert (PEERING, "demo-django-private-services") in declared.depends_on[
+        (INSTANCE, "demo-django-sql")
+    ]
+
+
+def test_a_network_that_has_private_services_access_keeps_it_as_it_is():
+    declared = deploy(f'{PRIVATE}\nprivate_services_access = "existing"')
+    assert not declared.of_type(RANGE) and not declared.of_type(PEERING)
+    assert declared.one(INSTANCE)["settings"]["ipConfiguration"]["ipv4Enabled"] is False
+
+
+def test_a_public_ip_needs_no_private_services_access():
+    declared = deploy()
+    assert not declared.of_type(RANGE) and not declared.of_type(PEERING)
+
+
 @pytest.mark.parametrize(
     ("schedule", "start"), [("0 2 * * *", "02:00"), ("0 23 * * *", "23:00"), ("0 0 * * *", "00:00")]
 )
@@ -247,7 +288,7 @@ def test_latest_is_refused_as_a_pinned_version():
 
 
 def test_media_bucket_is_private_uniform_and_named_after_the_service():
-    bucket = deploy('project_id = "acme-prod"').one(BUCKET)
+    bucket = deploy('project_id = "acme-prod"').named(BUCKET, "demo-django-media")
     assert bucket == {
         "project": "acme-prod",
         "name": "acme-prod-demo-django-django-media",
@@ -269,7 +310,7 @@ def test_long_bucket_names_are_shortened_to_63_characters():
         'project_id = "a-very-long-project-id-0123"\n'
         'tenant_deployment_id = "tenant-0123456789abc"\n'
         'app_name = "application"\n[media]\nbucket_suffix = "django-media-files"'
-    ).one(BUCKET)
+    ).named(BUCKET, "tenant-0123456789abc-application-media")
     assert len(bucket["name"]) == 63
     assert bucket["name"].startswith("a-very-long-project-id-0123-tenant")
 

@@ -14,6 +14,7 @@ from django_cloudrun.infra.args import (
 )
 from django_cloudrun.infra.cloud_run_app import CloudRunApp
 from django_cloudrun.infra.jobs import EXECUTION_NAME_MAX, failure_hint, job_name
+from django_cloudrun.infra.timeouts import execution_seconds, waiting_for
 from infra_support import (
     ACCOUNT,
     JOB,
@@ -127,7 +128,12 @@ def test_jobs_mount_the_cloudsql_socket_but_not_media():
 def test_each_job_runs_as_its_own_account():
     declared = deploy()
     accounts = {a["accountId"] for a in declared.of_type(ACCOUNT).values()}
-    assert accounts == {"demo-django-run", "demo-django-db-init", "demo-django-migrate"}
+    assert accounts == {
+        "demo-django-run",
+        "demo-django-db-init",
+        "demo-django-migrate",
+        "demo-django-build",  # builds the image; it runs nothing of the app
+    }
     jobs = jobs_by_name(declared)
     assert (
         jobs["demo-django-db-init"]["template"]["template"]["serviceAccount"]
@@ -240,9 +246,11 @@ def test_generic_app_writes_traces_when_its_args_say_so_not_when_its_env_does():
     assert trace not in generic_app(public=False, env={"CLOUDRUN_TRACING_ENABLED": "1"}).iam()
 
 
-def test_generic_app_is_invokable_by_all_users_only_when_public():
-    assert ("allUsers", "roles/run.invoker", "api") in generic_app(public=True).iam()
-    assert not [row for row in generic_app(public=False).iam() if row[0] == "allUsers"]
+def test_generic_app_turns_the_invoker_check_off_only_when_public():
+    for public in (True, False):
+        declared = generic_app(public=public)
+        assert declared.one(SERVICE)["invokerIamDisabled"] is public
+        assert not [row for row in declared.iam() if row[0] == "allUsers"]
 
 
 def test_a_job_with_its_own_account_gets_only_what_its_env_and_mounts_need():
@@ -290,3 +298,25 @@ def test_a_job_with_its_own_account_may_use_the_buckets_it_mounts():
         (job_member, "roles/storage.objectViewer", "acme-models"),
         (job_member, "roles/storage.legacyBucketReader", "acme-models"),
     }
+
+
+def test_jobs_that_run_at_deploy_are_waited_for_beyond_their_longest_execution():
+    declared = deploy('[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "prune"')
+    waits = {
+        name: (timeouts.create, timeouts.update)
+        for (typ, name), timeouts in declared.timeouts.items()
+        if typ == JOB
+    }
+    # 20 minutes for the API, plus the task timeout of the one attempt (no retries).
+    assert waits == {
+        "demo-django-db-init": ("1800s", "1800s"),
+        "demo-django-migrate": ("3000s", "3000s"),  # a 30-minute migration no longer times out
+    }
+    # The cron job only gets defined at deploy: it keeps the provider's wait.
+    assert "demo-django-cron-prune" in {inputs["name"] for inputs in declared.of_type(JOB).values()}
+
+
+def test_retries_lengthen_the_wait_by_a_task_timeout_each():
+    assert execution_seconds(600, 0) == 600
+    assert execution_seconds(600, 2) == 1800
+    assert waiting_for(execution_seconds(1800, 1)).update == f"{20 * 60 + 3600}s"

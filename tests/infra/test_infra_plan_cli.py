@@ -55,14 +55,17 @@ def test_plan_json_on_the_example_lists_the_whole_deployment():
     assert [r["inputs"]["name"] for r in by_type(data, "database:Database")] == ["django"]
     # db-init creates the app's role; Cloud SQL's API only sets the admin's password.
     assert [r["inputs"]["name"] for r in by_type(data, "user:User")] == ["postgres"]
-    assert [r["inputs"]["name"] for r in by_type(data, "bucket:Bucket")] == [
-        "example-project-example-catalog-django-media"
+    assert sorted(r["inputs"]["name"] for r in by_type(data, "bucket:Bucket")) == [
+        "example-project-example-catalog-build-sources",
+        "example-project-example-catalog-django-media",
     ]
     assert len(by_type(data, "secret:Secret")) == 5
     roles = {(row["member"].split("@")[0], row["role"]) for row in data["iam"]}
     assert ("serviceAccount:example-catalog-run", "roles/cloudsql.client") in roles
     assert ("serviceAccount:example-catalog-db-init", "roles/secretmanager.secretAccessor") in roles
-    assert ("allUsers", "roles/run.invoker") in roles
+    assert "allUsers" not in {member for member, _ in roles}
+    (service,) = by_type(data, "service:Service")
+    assert service["inputs"]["invokerIamDisabled"] is True  # the example is public
     assert {
         "member": "serviceAccount:example-catalog-scheduler@"
         "example-project.iam.gserviceaccount.com",
@@ -97,7 +100,7 @@ def test_plan_at_80_columns_shows_every_resource_and_input_in_80_columns():
     service = by_type(data, "service:Service")[0]
     account = service["inputs"]["template"]["serviceAccount"]
     assert f'serviceAccount="{account}"' in text
-    assert "allUsers" in text
+    assert "invokerIamDisabled=true" in text
 
 
 def test_env_staging_is_private_and_has_no_all_users_member():

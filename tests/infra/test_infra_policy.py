@@ -14,7 +14,9 @@ import pytest
 
 from django_cloudrun import contract
 from django_cloudrun.config import load_config, parse_config
+from django_cloudrun.infra.build import build_account
 from django_cloudrun.infra.plan import REDACTED, plan
+from django_cloudrun.infra.program import project_of
 from infra_support import EXAMPLE, deploy
 
 CONFIGS = {
@@ -51,9 +53,7 @@ ALLOWED_ROLES = {
     "roles/storage.objectAdmin",
     "roles/storage.objectViewer",
     "roles/storage.legacyBucketReader",
-    "roles/iam.serviceAccountUser",
     "roles/iam.serviceAccountTokenCreator",
-    "roles/run.developer",
     "roles/run.invoker",
     "roles/artifactregistry.writer",
     "roles/logging.logWriter",
@@ -92,18 +92,15 @@ def secret_refs(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def public_only_when_asked(data, config):
+    """Public means the invoker check is off; nobody is ever granted as allUsers."""
     public = [row for row in data["iam"] if row["member"] in ("allUsers", "allAuthenticatedUsers")]
-    if config.public:
-        expected = [
-            {
-                "member": "allUsers",
-                "role": "roles/run.invoker",
-                "on": "service",
-                "resource": config.service_name,
-            }
-        ]
-        return [] if public == expected else [f"public service: invoker rows {public}"]
-    return [f"private service grants {row}" for row in public]
+    problems = [f"grants {row}" for row in public]
+    problems += [
+        f"{r['name']}: invokerIamDisabled is {r['inputs'].get('invokerIamDisabled')!r}"
+        for r in resources(data, "service:Service")
+        if r["inputs"].get("invokerIamDisabled") is not config.public
+    ]
+    return problems
 
 
 def secrets_pinned_to_versions(data, config):
@@ -124,8 +121,11 @@ def roles_are_allowed_and_scoped(data, config):
         if row["on"] == "project" and row["role"] not in PROJECT_WIDE
     ]
     build_accounts = {
-        "serviceAccount:" + r["inputs"]["serviceAccount"].rsplit("/", 1)[-1]
-        for r in resources(data, "trigger:Trigger")
+        f"serviceAccount:{build_account(config, project_of(config)).email}",
+        *(
+            "serviceAccount:" + r["inputs"]["serviceAccount"].rsplit("/", 1)[-1]
+            for r in resources(data, "trigger:Trigger")
+        ),
     }
     problems += [
         f"logWriter for a non-build account {row['member']}"
@@ -345,8 +345,54 @@ def monitoring_is_complete(data, config):
     return problems
 
 
+def private_ip_has_private_services_access(data, config):
+    """A private IP gets a reserved range and a peering connection, and waits for them,
+    unless the network already has them."""
+    db = config.database
+    ranges = resources(data, "globalAddress:GlobalAddress")
+    connections = resources(data, "servicenetworking/connection:Connection")
+    if not (db.private_ip and db.private_services_access == "create"):
+        return [f"unasked {r['type']}" for r in ranges + connections]
+    if len(ranges) != 1 or len(connections) != 1:
+        return [f"{len(ranges)} ranges and {len(connections)} connections, expected one each"]
+    (reserved,), (connection,) = ranges, connections
+    (instance,) = resources(data, "databaseInstance:DatabaseInstance")
+    network = instance["inputs"]["settings"]["ipConfiguration"]["privateNetwork"]
+    problems = []
+    if {k: reserved["inputs"].get(k) for k in ("purpose", "addressType", "network")} != {
+        "purpose": "VPC_PEERING",
+        "addressType": "INTERNAL",
+        "network": network,
+    }:
+        problems.append(f"range {reserved['inputs']}")
+    if not 16 <= reserved["inputs"].get("prefixLength", 0) <= 24:
+        problems.append("range smaller than Cloud SQL's /24 minimum or without a size")
+    inputs = connection["inputs"]
+    if (inputs["network"], inputs["service"], inputs["reservedPeeringRanges"]) != (
+        network,
+        "servicenetworking.googleapis.com",
+        [reserved["inputs"]["name"]],
+    ):
+        problems.append(f"connection {inputs}")
+    if f"{connection['type']}::{connection['name']}" not in instance["depends_on"]:
+        problems.append("the instance does not wait for the connection")
+    return problems
+
+
+def the_service_waits_for_what_google_may_refuse(data, config):
+    """A refused trigger fails the update before the service moves traffic."""
+    (service,) = resources(data, "service:Service")
+    return [
+        f"the service does not wait for {r['name']}"
+        for r in resources(data, "cloudbuild/trigger:Trigger")
+        if f"{r['type']}::{r['name']}" not in service["depends_on"]
+    ]
+
+
 POLICIES = [
     public_only_when_asked,
+    private_ip_has_private_services_access,
+    the_service_waits_for_what_google_may_refuse,
     secrets_pinned_to_versions,
     roles_are_allowed_and_scoped,
     runtime_reads_only_its_secrets,

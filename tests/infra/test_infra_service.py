@@ -169,6 +169,13 @@ def test_request_timeout_and_concurrency_reach_the_server():
     assert plain["CLOUDRUN_MAX_CONCURRENCY"] == "40"
 
 
+def test_the_request_body_limit_reaches_the_server_in_bytes():
+    default, _ = env_of(service_container(deploy("")))
+    assert default["CLOUDRUN_MAX_REQUEST_BODY"] == str(32 * 1024 * 1024)
+    lowered, _ = env_of(service_container(deploy("[http]\nmax_request_body_mib = 8")))
+    assert lowered["CLOUDRUN_MAX_REQUEST_BODY"] == str(8 * 1024 * 1024)
+
+
 def test_tracing_reaches_the_server_only_when_enabled():
     plain, _ = env_of(service_container(deploy("[tracing]\nenabled = true\nsample_ratio = 0.5")))
     assert plain["CLOUDRUN_TRACING_ENABLED"] == "1"
@@ -189,26 +196,31 @@ def test_ingress_follows_ingress_settings(setting, ingress):
     assert deploy(f'ingress_settings = "{setting}"').one(SERVICE)["ingress"] == ingress
 
 
-def test_all_users_may_invoke_a_public_service():
-    members = deploy("public = true").of_type(SERVICE_MEMBER)
-    invokers = [m for m in members.values() if m["role"] == "roles/run.invoker"]
-    assert invokers == [
-        {
-            "project": "my-project",
-            "location": "us-central1",
-            "name": "demo-django",
-            "role": "roles/run.invoker",
-            "member": "allUsers",
-        }
-    ]
-
-
-def test_no_one_is_granted_invoker_on_a_private_service():
-    declared = deploy("public = false")
+def test_a_public_service_turns_the_invoker_check_off_and_grants_all_users_nothing():
+    # allUsers is refused where domain-restricted sharing is on; the check's switch is not.
+    declared = deploy("public = true")
+    assert declared.one(SERVICE)["invokerIamDisabled"] is True
     assert not [
         m for m in declared.of_type(SERVICE_MEMBER).values() if m["role"] == "roles/run.invoker"
     ]
     assert not [row for row in declared.iam() if row[0] in ("allUsers", "allAuthenticatedUsers")]
+
+
+def test_no_one_is_granted_invoker_on_a_private_service():
+    declared = deploy("public = false")
+    # Set explicitly, so a service made private turns the check back on.
+    assert declared.one(SERVICE)["invokerIamDisabled"] is False
+    assert not [
+        m for m in declared.of_type(SERVICE_MEMBER).values() if m["role"] == "roles/run.invoker"
+    ]
+    assert not [row for row in declared.iam() if row[0] in ("allUsers", "allAuthenticatedUsers")]
+
+
+def test_the_service_waits_for_its_revision_beyond_the_providers_twenty_minutes():
+    declared = deploy()
+    timeouts = declared.timeouts[(SERVICE, "demo-django-service")]
+    # 20 minutes for the API, plus the startup probe's 48 tries 5 s apart.
+    assert (timeouts.create, timeouts.update) == ("1440s", "1440s")
 
 
 def test_no_vpc_access_by_default():

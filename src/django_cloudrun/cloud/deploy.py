@@ -21,7 +21,6 @@ from .clients import Clients
 from .errors import PrerequisiteError
 from .events import (
     APP_TYPE,
-    REPOSITORY_TYPE,
     SERVICE_TYPE,
     Event,
     OnEvent,
@@ -147,7 +146,7 @@ def update(
 
 def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str:
     """The project's image built by Cloud Build and pushed to the app's repository."""
-    from ..infra.build import default_image, image_repository
+    from ..infra.build import before_build, default_image, image_repository
 
     dockerfile = target.config.build.dockerfile
     if not (target.project_dir / dockerfile).is_file():
@@ -156,15 +155,19 @@ def build_image(target: CloudTarget, clients: Clients, on_event: OnEvent) -> str
             f"no {dockerfile}{named} in {target.project_dir}: write one with "
             "`django-cloudrun init`, or pass --image with an image you built"
         )
-    # The repository is part of the stack: create it (and only it) before pushing to it.
-    on_event(Step("creating the image repository"))
+    # The repository and the build account are part of the stack: create them (and only
+    # them) before the build pushes to the one as the other.
+    on_event(Step("creating the image repository and the build account"))
     stack, service = target.stack, target.service
     update(
         clients.engine,
         target,
         Program(target.config, default_image(target.config, target.project)),
         on_event,
-        targets=[stack.urn(APP_TYPE, service), stack.urn(REPOSITORY_TYPE, f"{service}-images")],
+        targets=[
+            stack.urn(APP_TYPE, service),
+            *(stack.urn(type_, name) for type_, name in before_build(service)),
+        ],
     )
     tag = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     image = f"{image_repository(target.config, target.project)}:{tag}"

@@ -43,7 +43,7 @@ def data_holders(resources: list[StackResource], target: CloudTarget) -> list[Da
                     f"(deletion protection {protection})",
                 )
             )
-        elif resource.type == BUCKET_TYPE:
+        elif resource.type == BUCKET_TYPE and name_of(resource.urn) == f"{target.service}-media":
             bucket = bucket_name(target.project, target.service, config.media.bucket_suffix)
             out.append(DataHolder(resource.urn, f"media bucket gs://{bucket}"))
     return out

@@ -24,6 +24,7 @@ from .sections import (
     BuildConfig,
     CronJob,
     DatabaseConfig,
+    HttpConfig,
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
@@ -89,7 +90,10 @@ class CloudRunConfig(Table):
     ingress_settings: Literal["all", "internal", "internal-and-cloud-load-balancing"] = Field(
         default="all", description="Where requests may come from."
     )
-    public: bool = Field(default=True, description="Whether allUsers may invoke the service.")
+    public: bool = Field(
+        default=True,
+        description="Whether anyone may invoke the service: true turns its invoker IAM check off.",
+    )
     settings_module: DottedModule | None = Field(
         default=None,
         description="Django settings module of the service, its jobs, the image and `up`, "
@@ -100,6 +104,7 @@ class CloudRunConfig(Table):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig, description="Cloud SQL.")
     media: MediaConfig = Field(default_factory=MediaConfig, description="Media files.")
     static: StaticConfig = Field(default_factory=StaticConfig, description="Static files.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="Requests.")
     environment_variables: dict[EnvName, str] = Field(
         default_factory=dict, description="Plain environment variables of the service and jobs."
     )

@@ -6,6 +6,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .. import contract
 from .errors import fail, fail_at
 from .rules import (
     AbsolutePath,
@@ -30,6 +31,7 @@ __all__ = [
     "BuildConfig",
     "CronJob",
     "DatabaseConfig",
+    "HttpConfig",
     "LoggingConfig",
     "MediaConfig",
     "MonitoringConfig",
@@ -125,6 +127,15 @@ class DatabaseConfig(Table):
     private_ip: bool = Field(
         default=False, description="Give the instance a private IP on vpc.network (requires it)."
     )
+    # https://cloud.google.com/sql/docs/postgres/configure-private-ip: a private IP needs
+    # Private Services Access, one connection per network shared by every Google service
+    # on it; creating it where one exists fails, so a network that has it says so here.
+    private_services_access: Literal["create", "existing"] = Field(
+        default="create",
+        description="With private_ip: create reserves an IP range on vpc.network and connects "
+        "it to Google's services (Private Services Access); existing: the network already has "
+        "that connection (another app or service made it), so deploy uses it as it is.",
+    )
 
     @field_validator("extensions")
     @classmethod
@@ -155,6 +166,24 @@ class StaticConfig(Table):
         default="whitenoise",
         description="Served by the app (WhiteNoise); gcs-cdn (a bucket behind Cloud CDN) is "
         "accepted but not deployed yet (deploy refuses it).",
+    )
+
+
+MIB = 1024 * 1024
+
+
+class HttpConfig(Table):
+    """Requests the service accepts."""
+
+    # Cloud Run refuses HTTP/1 requests over 32 MiB, https://cloud.google.com/run/quotas
+    # ("Maximum HTTP/1 request size"), so a larger limit would never be reached.
+    max_request_body_mib: int = Field(
+        default=contract.MAX_REQUEST_BODY_BYTES // MIB,
+        ge=1,
+        le=contract.MAX_REQUEST_BODY_BYTES // MIB,
+        description="Largest request body in MiB; a larger one is answered 413 before it is "
+        "read. Uploads are spooled to /tmp, which is the instance's memory: keep "
+        "max_concurrency x this limit within memory.",
     )
 
 

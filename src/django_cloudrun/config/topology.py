@@ -15,6 +15,7 @@ from .. import contract
 from ..contract import Scope
 from .budget import connection_budget
 from .model import CloudRunConfig
+from .sections import MIB
 
 __all__ = [
     "CRON_PREFIX",
@@ -164,6 +165,7 @@ def plain_environment(
         contract.CLOUDRUN_LOG_FORMAT: "json" if config.logging.json_lines else "text",
         contract.CLOUDRUN_REQUEST_TIMEOUT: str(config.timeout_seconds),
         contract.CLOUDRUN_MAX_CONCURRENCY: str(config.max_concurrency),
+        contract.CLOUDRUN_MAX_REQUEST_BODY: str(config.http.max_request_body_mib * MIB),
         contract.CLOUDRUN_TRACING_ENABLED: "1" if config.tracing.enabled else "",
         contract.CLOUDRUN_TRACE_SAMPLE_RATIO: (
             str(config.tracing.sample_ratio) if config.tracing.enabled else ""

@@ -122,7 +122,7 @@ class CloudRunAppArgs:
     max_concurrency: int
     execution_environment: ExecutionEnvironment
     ingress: Ingress
-    public: bool  # whether allUsers may invoke the service
+    public: bool  # whether anyone may invoke the service (its invoker IAM check is off)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, SecretEnv] = field(default_factory=dict)
     volumes: Sequence[Volume] = ()

@@ -26,7 +26,7 @@ from .identity import (
     service_account,
 )
 from .jobs import job
-from .service import public_invoker, service
+from .service import service
 
 __all__ = ["CloudRunApp"]
 
@@ -39,7 +39,6 @@ class CloudRunApp(pulumi.ComponentResource):
     job_accounts: dict[str, serviceaccount.Account]
     jobs: dict[str, cloudrunv2.Job]
     service: cloudrunv2.Service
-    invoker: cloudrunv2.ServiceIamMember | None
     url: pulumi.Output[str]
 
     def __init__(
@@ -72,7 +71,6 @@ class CloudRunApp(pulumi.ComponentResource):
             depends_on=[*args.depends_on, *service_grants, *previous],
             parent=self,
         )
-        self.invoker = public_invoker(f"{name}-invoker", args, self.service, parent=self)
         self.url = self.service.uri
         self.register_outputs(
             {

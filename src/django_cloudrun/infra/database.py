@@ -8,6 +8,7 @@ that Cloud Run mounts at /cloudsql), and no public IP when private_ip is set.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -64,8 +65,12 @@ def database(
     admin_password: pulumi.Input[str],
     labels: dict[str, str],
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> Database:
-    """The hardened instance, then the application's database and admin user on it."""
+    """The hardened instance, then the application's database and admin user on it.
+
+    The instance waits for `depends_on`: the network's Private Services Access, if made here.
+    """
     db = config.database
     private_network = (
         network_id(project, config.vpc.network)
@@ -99,7 +104,7 @@ def database(
                 ),
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, protect=False),
+        opts=pulumi.ResourceOptions(parent=parent, protect=False, depends_on=list(depends_on)),
     )
     return _contents(name, config, instance, project=project, admin_password=admin_password)
 

@@ -28,11 +28,12 @@ from ..config.topology import (
 )
 from ..contract import Scope
 from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
-from .build import Trigger, repository, trigger
+from .build import Builds, builds, repository
 from .cloud_run_app import CloudRunApp
 from .database import Database, database
 from .monitoring import Monitoring, monitoring_resources
 from .network import vpc_access
+from .private_services import private_services_access
 from .schedule import Schedule, cron_schedule
 from .secrets import (
     ComposedSecret,
@@ -118,7 +119,7 @@ class DjangoApp(pulumi.ComponentResource):
     database: Database
     bucket: storage.Bucket
     app: CloudRunApp
-    build: Trigger | None
+    builds: Builds
     monitoring: Monitoring
     schedule: Schedule
     url: pulumi.Output[str]
@@ -133,6 +134,9 @@ class DjangoApp(pulumi.ComponentResource):
         self.budget = connection_budget(config.database.tier, config.max_instance_count)
         self._data(name, args, labels)
         images = repository(name, config, project=project, labels=labels, parent=self)
+        self.builds = builds(
+            name, config, project=project, images=images, labels=labels, parent=self
+        )
         number = organizations.get_project_output(project_id=project).number
         env = self._environments(name, config, project, number, labels)
         self.app = CloudRunApp(
@@ -144,15 +148,6 @@ class DjangoApp(pulumi.ComponentResource):
             app=self.app,
             env=env.plain(CRON_SCOPES),
             secret_env=env.secret(CRON_SCOPES),
-            parent=self,
-        )
-        self.build = trigger(
-            name,
-            config,
-            project=project,
-            images=images,
-            runtime_account=self.app.service_account,
-            service=self.app.service,
             parent=self,
         )
         self.monitoring = monitoring_resources(
@@ -178,7 +173,8 @@ class DjangoApp(pulumi.ComponentResource):
                 "job_accounts": {
                     job: account.email for job, account in self.app.job_accounts.items()
                 },
-                "build_account": self.build.account.email if self.build else None,
+                "build_account": self.builds.account.email,
+                "build_sources": self.builds.sources.name,
                 "images": images.registry_uri,
             }
         )
@@ -189,6 +185,7 @@ class DjangoApp(pulumi.ComponentResource):
         self.secrets = generated_secrets(
             name, project=project, service=config.service_name, labels=labels, parent=self
         )
+        peering = private_services_access(name, config, project=project, parent=self)
         self.database = database(
             name,
             config,
@@ -196,6 +193,7 @@ class DjangoApp(pulumi.ComponentResource):
             admin_password=self.secrets["db-admin-password"].password.result,
             labels=labels,
             parent=self,
+            depends_on=[peering] if peering is not None else [],
         )
         self.connection_name = self.database.connection_name
         self.bucket = media_bucket(
@@ -308,6 +306,9 @@ class DjangoApp(pulumi.ComponentResource):
             command=MANAGE,
             args=SERVE,
             jobs=self._jobs(env, cloudsql),
+            # Google may refuse the trigger for reasons of its own (a repository not
+            # connected to Cloud Build): then nothing runs and the previous revision serves.
+            depends_on=[self.builds.trigger] if self.builds.trigger is not None else [],
             release=args.release,
             labels=labels,
         )

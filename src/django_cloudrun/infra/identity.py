@@ -21,7 +21,6 @@ from pulumi_gcp import (
 from ..config.names import account_id
 
 __all__ = [
-    "ACCOUNT_USER",
     "ARTIFACT_WRITER",
     "BUCKET_READER",
     "CLOUDSQL_CLIENT",
@@ -30,7 +29,6 @@ __all__ = [
     "LOG_WRITER",
     "OBJECT_ADMIN",
     "OBJECT_VIEWER",
-    "RUN_DEVELOPER",
     "SECRET_ACCESSOR",
     "TOKEN_CREATOR",
     "Grantee",
@@ -42,9 +40,7 @@ SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 OBJECT_ADMIN = "roles/storage.objectAdmin"
 OBJECT_VIEWER = "roles/storage.objectViewer"
 BUCKET_READER = "roles/storage.legacyBucketReader"
-ACCOUNT_USER = "roles/iam.serviceAccountUser"
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
-RUN_DEVELOPER = "roles/run.developer"
 INVOKER = "roles/run.invoker"
 ARTIFACT_WRITER = "roles/artifactregistry.writer"
 LOG_WRITER = "roles/logging.logWriter"
@@ -75,7 +71,7 @@ class Grantee:
     child of `parent`.
     """
 
-    member: pulumi.Input[str]  # serviceAccount:EMAIL, or allUsers
+    member: pulumi.Input[str]  # serviceAccount:EMAIL
     project: str
     region: str
     parent: pulumi.Resource

@@ -21,6 +21,7 @@ from ..config.names import EXECUTION_NAME_MAX, TOKEN_LENGTH, digest, job_name
 from .args import CloudRunAppArgs, JobSpec, SecretEnv, Volume
 from .service import EXECUTION_ENVIRONMENTS
 from .template import JOB
+from .timeouts import execution_seconds, waiting_for
 
 __all__ = [
     "EXECUTION_NAME_MAX",
@@ -131,5 +132,14 @@ def job(
                 ),
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=list(depends_on),
+            # Created or updated only once its execution completed: wait that long too.
+            custom_timeouts=(
+                waiting_for(execution_seconds(spec.timeout_seconds, spec.max_retries))
+                if run_at_deploy
+                else None
+            ),
+        ),
     )

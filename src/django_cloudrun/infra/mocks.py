@@ -6,7 +6,7 @@ number), so everything derived from them looks as it will after a deployment. Ra
 passwords get obviously fake values, remembered so that a plan can redact them.
 
 `Recorder` is a resource transformation: it sees each resource as it is declared, in
-order, with the explicit dependencies the mocks cannot see.
+order, with the options the mocks cannot see (explicit dependencies, custom timeouts).
 """
 
 from __future__ import annotations
@@ -135,11 +135,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
 
 class Recorder:
-    """A transformation that records declaration order and explicit dependencies."""
+    """A transformation that records declaration order, explicit dependencies, timeouts."""
 
     def __init__(self) -> None:
         self.order: list[Key] = []
         self.depends_on: dict[Key, list[Key]] = {}
+        self.timeouts: dict[Key, pulumi.CustomTimeouts] = {}
         self._keys: dict[int, Key] = {}
 
     def __call__(
@@ -156,6 +157,9 @@ class Recorder:
             if isinstance(dep, pulumi.Resource)
             if id(dep) in self._keys
         ]
+        timeouts = args.opts.custom_timeouts if args.opts is not None else None
+        if timeouts is not None:
+            self.timeouts[key] = timeouts
         return None
 
     def options(self) -> pulumi.ResourceOptions:

@@ -61,6 +61,7 @@ IMPORTANT = {
     "gcp:cloudrunv2/service:Service": [
         "name",
         "ingress",
+        "invokerIamDisabled",
         "template.serviceAccount",
         "template.scaling.*",
         "template.containers[0].resources.*",
@@ -216,8 +217,8 @@ def warnings(config: CloudRunConfig) -> list[str]:
         )
     if config.public:
         out.append(
-            "public = true: anyone on the internet may invoke the service (allUsers has "
-            "roles/run.invoker); set public = false to require IAM authentication"
+            "public = true: anyone on the internet may invoke the service (its invoker IAM "
+            "check is off); set public = false to require IAM authentication"
         )
     if config.ingress_settings == "all":
         out.append(
@@ -235,6 +236,12 @@ def warnings(config: CloudRunConfig) -> list[str]:
         out.append(
             "database.point_in_time_recovery = false: the database can only be restored to "
             "its last daily backup"
+        )
+    if db.private_ip and db.private_services_access == "create":
+        out.append(
+            f"database.private_services_access = create: deploy connects {config.vpc.network} "
+            "to Google's services, which fails if the network already has that connection; "
+            'set it to "existing" then'
         )
     if config.monitoring.uptime_check and not uptime_possible(config):
         out.append(

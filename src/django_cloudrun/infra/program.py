@@ -85,7 +85,7 @@ def pulumi_program(
     pulumi.export("service_account", app.app.service_account.email)
     for job, account in app.app.job_accounts.items():
         pulumi.export(f"{job}_account", account.email)
-    if app.build is not None:
-        pulumi.export("build_account", app.build.account.email)
+    pulumi.export("build_account", app.builds.account.email)
+    pulumi.export("build_sources", app.builds.sources.name)
     if app.schedule.account is not None:
         pulumi.export("scheduler_account", app.schedule.account.email)

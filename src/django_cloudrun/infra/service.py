@@ -9,13 +9,12 @@ import pulumi
 from pulumi_gcp import cloudrunv2
 
 from .args import CloudRunAppArgs, Probe
-from .identity import INVOKER, Grantee
 from .template import SERVICE
+from .timeouts import waiting_for
 
 __all__ = [
     "EXECUTION_ENVIRONMENTS",
     "INGRESS",
-    "public_invoker",
     "service",
     "service_url",
 ]
@@ -120,6 +119,13 @@ def service(
             location=args.region,
             name=args.service_name,
             ingress=INGRESS[args.ingress],
+            # A public service turns off the invoker IAM check rather than granting
+            # roles/run.invoker to allUsers, which the domain-restricted-sharing organization
+            # policy refuses; Google recommends it for public services
+            # (https://cloud.google.com/run/docs/authenticating/public#invoker_check;
+            # cloudrunv2.ServiceArgs.invoker_iam_disabled). Set both ways, so making a
+            # public service private turns the check back on.
+            invoker_iam_disabled=args.public,
             labels=dict(args.labels),
             # The service holds no data; destroy must be able to remove it.
             deletion_protection=False,
@@ -138,15 +144,15 @@ def service(
                 labels=dict(args.labels),
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=list(depends_on),
+            # A new revision is ready once an instance passed its startup probe.
+            custom_timeouts=waiting_for(_startup_seconds(args.startup_probe)),
+        ),
     )
 
 
-def public_invoker(
-    name: str, args: CloudRunAppArgs, service: cloudrunv2.Service, parent: pulumi.Resource
-) -> cloudrunv2.ServiceIamMember | None:
-    """allUsers may invoke the service, only when args.public says so."""
-    if not args.public:
-        return None
-    grantee = Grantee("allUsers", args.project, args.region, parent)
-    return grantee.on_service(name, service=service.name, role=INVOKER)
+def _startup_seconds(probe: Probe) -> int:
+    """The longest an instance may take to pass its startup probe."""
+    return probe.initial_delay_seconds + probe.window_seconds
