@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -45,6 +46,13 @@ def write(text: str, name: str = "cloudrun.toml") -> Callable[[Path], str]:
 
 def fifo(directory: Path) -> str:
     os.mkfifo(directory / "cloudrun.toml")
+    return str(directory / "cloudrun.toml")
+
+
+def unix_socket(directory: Path) -> str:
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(directory / "cloudrun.toml"))  # the file stays when the socket closes
+    listener.close()
     return str(directory / "cloudrun.toml")
 
 
@@ -87,6 +95,7 @@ CASES = [
     Hostile("/dev/zero", lambda _: "/dev/zero", "/dev/zero"),
     Hostile("a link to /dev/zero", link_to_dev_zero, "cloudrun.toml"),
     Hostile("a FIFO", fifo, "cloudrun.toml"),
+    Hostile("a socket", unix_socket, "is a socket"),
     Hostile("an unreadable file", unreadable, "cloudrun.toml"),
     Hostile("a file over the size limit", oversized, f"larger than {MAX_FILE_BYTES // 1024} KiB"),
     Hostile(
