@@ -256,8 +256,8 @@ BAD_CONFIGS = [
     ('[monitoring]\nalert_email = "ops@"', "monitoring.alert_email: must be an email address"),
     (
         '[build]\nbranch_pattern = "[main"',
-        "build.branch_pattern: must be a valid regular expression (unterminated character set "
-        "at position 0), got '[main'",
+        "build.branch_pattern: must be an RE2 regular expression, as Cloud Build reads it "
+        "(missing ]: [main), got '[main'",
     ),
     ('[build]\nbranch_pattern = ""', "build.branch_pattern: must not be empty"),
     (
@@ -381,9 +381,8 @@ def test_a_config_using_every_feature_is_accepted() -> None:
         max_instance_count = 10
         cpu = 2
         memory = "2Gi"
-        ingress_settings = "internal-and-cloud-load-balancing"
+        ingress_settings = "all"
         public = false
-        custom_domains = ["shop.example.com", "www.shop.example.com"]
         [vpc]
         mode = "direct"
         network = "default"
@@ -473,17 +472,17 @@ def test_every_field_has_a_one_line_description() -> None:
 ENVIRONMENTS = """
 tenant_deployment_id = "shop"
 max_instance_count = 5
-custom_domains = ["shop.example.com"]
 [database]
 tier = "db-g1-small"
+extensions = ["pg_trgm", "unaccent"]
 [environment_variables]
 COLOR = "blue"
 SIZE = "l"
 [environments.staging]
 tenant_deployment_id = "shop-stg"
-custom_domains = ["stg.example.com"]
 [environments.staging.database]
 deletion_protection = false
+extensions = ["citext"]
 [environments.staging.environment_variables]
 COLOR = "green"
 [environments.prod]
@@ -505,7 +504,7 @@ def test_environment_tables_merge_key_by_key() -> None:
 
 
 def test_environment_arrays_replace_the_base() -> None:
-    assert parse_config(ENVIRONMENTS, "staging").custom_domains == ["stg.example.com"]
+    assert parse_config(ENVIRONMENTS, "staging").database.extensions == ["citext"]
 
 
 def test_without_env_the_base_is_returned() -> None:

@@ -351,9 +351,11 @@ class Probe:
             found.append(f"{kind} probe path must start with '/', got {self.path!r}")
         if min(self.period_seconds, self.timeout_seconds, self.failure_threshold) < 1:
             found.append(f"{kind} probe period, timeout and failure threshold must be >= 1")
-        if self.timeout_seconds > self.period_seconds:
+        # run.v2 Probe.timeoutSeconds: "Must be smaller than periodSeconds" (periodSeconds
+        # reads "greater or equal"; the stricter rule is the one both allow).
+        if self.timeout_seconds >= self.period_seconds:
             found.append(
-                f"{kind} probe timeout ({self.timeout_seconds}s) must be <= its period "
+                f"{kind} probe timeout ({self.timeout_seconds}s) must be below its period "
                 f"({self.period_seconds}s)"
             )
         period_max, delay_max = (

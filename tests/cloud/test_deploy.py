@@ -21,6 +21,7 @@ from django_cloudrun.cloud.events import (
 from django_cloudrun.cloud.failures import explain
 from django_cloudrun.cloud.interfaces import EngineFailed, ProjectInfo, ResourceFailure
 from django_cloudrun.cloud.stack import CloudTarget
+from django_cloudrun.config import ConfigError
 from django_cloudrun.infra.build import before_build
 from fakes import DIGEST, Fakes
 
@@ -192,17 +193,19 @@ def test_missing_permission_names_it_the_role_and_the_grant_command(target, fake
     )
 
 
-def test_a_budget_error_stops_before_anything_is_built(project_dir, fakes):
+def test_a_budget_error_stops_deploy_when_the_configuration_loads(project_dir, fakes):
     (project_dir / "cloudrun.toml").write_text(
         f'project_id = "{PROJECT}"\nmax_instance_count = 20\n[database]\ntier = "db-f1-micro"\n'
     )
-    error = failure(make_target(project_dir), fakes)
-    assert isinstance(error, PrerequisiteError)
-    assert error.message == (
-        "max_instance_count 20 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
-        "max_instance_count to 10 or choose tier db-g1-small"
-    )
-    assert "builder.build" not in fakes.calls() and "engine.up" not in fakes.calls()
+    with pytest.raises(ConfigError) as caught:
+        make_target(project_dir)
+    assert caught.value.messages == [
+        "max_instance_count: 20 instances x pool 2 + 5 (deploy jobs, reserved) > 25 "
+        "connections of tier db-f1-micro: lower max_instance_count to 10 or choose tier "
+        "db-g1-small"
+    ]
+    assert caught.value.exit_code == 2
+    assert fakes.calls() == []
 
 
 PREFLIGHT = [

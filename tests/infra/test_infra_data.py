@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from django_cloudrun.config import ConfigError
+from django_cloudrun.config import ConfigError, parse_config
+from django_cloudrun.config.platform import backup_start_time
 from django_cloudrun.config.topology import DATABASE_URL_SECRET, SECRETS
 from django_cloudrun.infra.args import SecretEnv
-from django_cloudrun.infra.database import backup_start_time
 from infra_support import (
     BUCKET,
     DATABASE,
@@ -122,6 +122,20 @@ def test_private_ip_reserves_a_range_and_connects_the_network_to_google_services
     ]
 
 
+def test_a_shared_vpc_network_is_used_as_written_and_its_range_is_the_host_projects():
+    shared = "projects/host-project/global/networks/shared"
+    declared = deploy(
+        f'[vpc]\nmode = "direct"\nnetwork = "{shared}"\nsubnet = "run"\n'
+        "[database]\nprivate_ip = true"
+    )
+    assert declared.one(INSTANCE)["settings"]["ipConfiguration"]["privateNetwork"] == shared
+    assert (declared.one(RANGE)["project"], declared.one(RANGE)["network"]) == (
+        "host-project",
+        shared,
+    )
+    assert declared.one(PEERING)["network"] == shared
+
+
 def test_a_network_that_has_private_services_access_keeps_it_as_it_is():
     declared = deploy(f'{PRIVATE}\nprivate_services_access = "existing"')
     assert not declared.of_type(RANGE) and not declared.of_type(PEERING)
@@ -143,7 +157,7 @@ def test_backup_start_time_comes_from_a_daily_schedule(schedule, start):
 @pytest.mark.parametrize("schedule", ["30 2 * * *", "0 2 * * 1", "0 */6 * * *", "0 2 1 * *"])
 def test_backup_schedule_that_is_not_daily_on_the_hour_is_a_config_error(schedule):
     with pytest.raises(ConfigError) as caught:
-        backup_start_time(schedule)
+        parse_config(f'[database]\nbackup_schedule = "{schedule}"')
     assert caught.value.messages == [
         "database.backup_schedule: Cloud SQL backs up once a day at the start of an hour "
         f"(UTC); use '0 H * * *' with H from 0 to 23, got {schedule!r}"

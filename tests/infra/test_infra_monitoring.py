@@ -35,11 +35,7 @@ def test_uptime_check_gets_health_on_the_run_app_host_over_https():
 
 
 def test_no_uptime_check_when_the_internet_cannot_reach_the_service():
-    for text in (
-        "public = false",
-        'ingress_settings = "internal"',
-        "[monitoring]\nuptime_check = false",
-    ):
+    for text in ("public = false", "[monitoring]\nuptime_check = false"):
         declared = deploy(text)
         assert not declared.of_type(UPTIME), text
         assert "uptime" not in alerts(declared)

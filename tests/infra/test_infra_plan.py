@@ -8,7 +8,7 @@ import pytest
 
 from django_cloudrun.cloud.events import short_type
 from django_cloudrun.config import ConfigError, parse_config
-from django_cloudrun.config.budget import BudgetError, connection_budget
+from django_cloudrun.config.budget import connection_budget
 from django_cloudrun.infra.plan import REDACTED, plan, redact, summary
 from infra_support import deploy
 
@@ -106,28 +106,35 @@ def test_warnings_point_at_risky_settings(text, warning):
     assert any(line.startswith(warning) for line in plan(parse_config(text))["warnings"]), warning
 
 
-def test_a_careful_config_has_no_warnings():
+def test_a_careful_config_warns_only_that_no_load_balancer_filters_requests():
     text = (
         'project_id = "acme-prod"\npublic = false\n'
-        'ingress_settings = "internal-and-cloud-load-balancing"\n'
         '[monitoring]\nuptime_check = false\nalert_email = "ops@example.com"\n'
         '[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "clearsessions"'
     )
-    assert plan(parse_config(text))["warnings"] == []
+    assert [line.split(":")[0] for line in plan(parse_config(text))["warnings"]] == [
+        "ingress_settings = all with no Cloud Armor policy"
+    ]
 
 
-def test_budget_error_stops_the_plan_with_the_numbers_to_change():
-    with pytest.raises(BudgetError) as caught:
-        plan(parse_config("max_instance_count = 100"))
-    assert str(caught.value) == (
-        "max_instance_count 100 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
-        "max_instance_count to 10 or choose tier db-custom-2-7680"
-    )
+def test_budget_error_stops_the_configuration_with_the_numbers_to_change():
+    with pytest.raises(ConfigError) as caught:
+        parse_config("max_instance_count = 100")
+    assert caught.value.messages == [
+        "max_instance_count: 100 instances x pool 2 + 5 (deploy jobs, reserved) > 25 "
+        "connections of tier db-f1-micro: lower max_instance_count to 10 or choose tier "
+        "db-custom-2-7680"
+    ]
 
 
-def test_config_problems_found_by_the_program_stop_the_plan():
-    with pytest.raises(ConfigError, match="database.backup_schedule"):
-        plan(parse_config('[database]\nbackup_schedule = "15 2 * * *"'))
+def test_cron_jobs_count_in_the_connection_budget():
+    cron = '[[cron]]\nname = "job{0}"\nschedule = "0 3 * * *"\ncommand = "clearsessions"\n'
+    budget = plan(parse_config("".join(cron.format(i) for i in range(3))))["budget"]
+    assert (budget["deploy_jobs"], budget["cron_jobs"], budget["reserved"]) == (2, 3, 3)
+    assert budget["overhead"] == 8
+    assert budget["used"] == 3 * budget["pool_per_instance"] + 8 <= budget["max_connections"]
+    with pytest.raises(ConfigError, match=r"\+ 15 \(deploy jobs, 10 cron jobs, reserved\)"):
+        parse_config("max_instance_count = 6\n" + "".join(cron.format(i) for i in range(10)))
 
 
 def test_summary_shows_the_inputs_that_matter():
@@ -144,11 +151,25 @@ def test_summary_shows_the_inputs_that_matter():
 
 def test_gen1_cannot_mount_media_with_fuse():
     with pytest.raises(ConfigError) as caught:
-        plan(parse_config('execution_environment = "gen1"'))
+        parse_config('execution_environment = "gen1"')
     assert caught.value.messages == [
         "execution_environment: gen1 cannot mount the media bucket with GCS FUSE "
         "(media.mode = fuse); use gen2, or media.mode = api"
     ]
-    gen1 = plan(parse_config('execution_environment = "gen1"\n[media]\nmode = "api"'))
+
+
+def test_gen1_applies_to_the_service_only_jobs_run_on_gen2():
+    text = (
+        'execution_environment = "gen1"\n[media]\nmode = "api"\n'
+        '[[cron]]\nname = "prune"\nschedule = "0 3 * * *"\ncommand = "clearsessions"'
+    )
+    gen1 = plan(parse_config(text))
     service = next(r for r in gen1["resources"] if r["type"].endswith("service:Service"))
     assert service["inputs"]["template"]["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN1"
+    jobs = [
+        r for r in gen1["resources"] if r["type"].endswith("job:Job") and "cloudrunv2" in r["type"]
+    ]
+    assert {job["name"].rsplit("-", 1)[-1] for job in jobs} >= {"init", "migrate", "prune"}
+    assert {job["inputs"]["template"]["template"]["executionEnvironment"] for job in jobs} == {
+        "EXECUTION_ENVIRONMENT_GEN2"
+    }

@@ -83,7 +83,9 @@ def test_plan_prints_tables_budget_and_warnings():
     assert "example-catalog in example-project, europe-west1:" in result.stdout
     assert "cloudrunv2.Service" in result.stdout
     assert "IAM" in result.stdout
-    assert "Connections: 3 instances x pool 6 + 5 = 23 of 25 (db-f1-micro)" in result.stdout
+    # The example's [[cron]] job holds a connection while it runs.
+    assert "Connections: 3 instances x pool 6 + 6 = 24 of 25 (db-f1-micro)" in result.stdout
+    assert "  + 6: 2 deploy jobs, 1 cron job, 3 reserved" in result.stdout
     assert "warning: public = true" in result.stderr
 
 
@@ -132,8 +134,9 @@ def test_budget_overflow_exits_2_with_the_budget_message(tmp_path):
         result.stderr.strip()
         == str(expected.value)
         == (
-            "max_instance_count 100 x pool 2 + 5 > 25 for tier db-f1-micro: lower "
-            "max_instance_count to 10 or choose tier db-custom-2-7680"
+            "max_instance_count: 100 instances x pool 2 + 5 (deploy jobs, reserved) > 25 "
+            "connections of tier db-f1-micro: lower max_instance_count to 10 or choose tier "
+            "db-custom-2-7680"
         )
     )
     assert "Traceback" not in result.stderr
@@ -145,6 +148,16 @@ def test_config_error_exits_2_with_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "region: must be a Cloud Run region such as us-central1, got 'mars'"
+    ]
+
+
+def test_a_region_cloud_run_does_not_list_exits_2_before_planning(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text('region = "mars-north1"\n')
+    result = run_plan(cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "region: 'mars-north1' is not a Cloud Run region; regions: "
+        "https://cloud.google.com/run/docs/locations, checked 2026-12-01"
     ]
 
 

@@ -24,7 +24,7 @@ CONFIGS = {
     "example-staging": lambda: load_config(EXAMPLE / "cloudrun.toml", "staging"),
     "defaults": lambda: parse_config(""),
     "private-direct-api": lambda: parse_config(
-        'project_id = "acme-prod"\npublic = false\ningress_settings = "internal"\n'
+        'project_id = "acme-prod"\npublic = false\n'
         '[vpc]\nmode = "direct"\nnetwork = "prod"\nsubnet = "prod-run"\n'
         'vpc_egress_setting = "ALL_TRAFFIC"\n'
         "[database]\nprivate_ip = true\n"
@@ -32,9 +32,8 @@ CONFIGS = {
         '[secret_environment_variables]\nSTRIPE_KEY = "stripe"\n'
         '[environment_variables]\nSTRIPE_PUBLISHABLE_KEY = "pk_live_1234"\n'
     ),
-    "connector-lb-big": lambda: parse_config(
-        'project_id = "acme-prod"\ningress_settings = "internal-and-cloud-load-balancing"\n'
-        'max_instance_count = 50\ncustom_domains = ["shop.example.com"]\n'
+    "connector-big": lambda: parse_config(
+        'project_id = "acme-prod"\nmax_instance_count = 50\n'
         '[vpc]\nmode = "connector"\nconnector = "serverless"\n'
         '[database]\ntier = "db-custom-4-15360"\npoint_in_time_recovery = false\n'
         '[build]\ngithub_repository = "acme/shop"\n'

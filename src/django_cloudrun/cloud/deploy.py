@@ -1,4 +1,4 @@
-"""`deploy`: preflight, the budget rules, state, the image, then one Pulumi update.
+"""`deploy`: preflight, what deploy cannot create yet, state, the image, one Pulumi update.
 
 The order inside the update is the program's: db-init runs, then migrate, and only then
 does the service get its new revision (each depends on the one before). A failed job
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import FILL_IN, ConfigError, names, unfilled
-from ..config.budget import BudgetError
+from ..config import FILL_IN, names, unfilled
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
 from .errors import PrerequisiteError
@@ -69,9 +68,11 @@ def password_command(target: CloudTarget) -> str:
 
 
 def check_rules(target: CloudTarget) -> None:
-    """plan's rules (connection budget, backups, FUSE); their one line, exit 2."""
-    from ..infra.program import preflight as rules
+    """What the configuration asks that deploy cannot give; one line, exit 2.
 
+    The config model's rules (connection budget, backups, FUSE, ...) held when the
+    configuration loaded; these are the settings only a deployment refuses.
+    """
     unavailable = not_deployable_yet(target.config)
     if unavailable:
         raise PrerequisiteError(
@@ -85,12 +86,6 @@ def check_rules(target: CloudTarget) -> None:
             f"{keys}: still {FILL_IN!r} in cloudrun.toml; your settings require "
             f"{'them' if len(missing) > 1 else 'it'}: give the real values, then deploy"
         )
-    try:
-        rules(target.config)
-    except BudgetError as error:
-        raise PrerequisiteError(str(error)) from None
-    except ConfigError as error:
-        raise PrerequisiteError("; ".join(error.messages)) from None
 
 
 def ensure_state(

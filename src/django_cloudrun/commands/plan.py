@@ -84,7 +84,18 @@ def _print(data: dict[str, Any], service: str, project: str | None, region: str)
         ),
         soft_wrap=True,
     )
+    console.print(f"  + {budget['overhead']}: {_overhead(budget)}", soft_wrap=True)
     warn(data["warnings"])
+
+
+def _overhead(budget: dict[str, Any]) -> str:
+    cron = budget["cron_jobs"]
+    parts = [
+        f"{budget['deploy_jobs']} deploy jobs",
+        *([f"{cron} cron job{'s' if cron > 1 else ''}"] if cron else []),
+        f"{budget['reserved']} reserved",
+    ]
+    return ", ".join(parts)
 
 
 def _grid(rows: Iterable[tuple[str, str]]) -> Table:

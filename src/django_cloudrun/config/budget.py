@@ -1,8 +1,9 @@
 """The connection budget: how many database connections each instance may hold.
 
 Cloud SQL sets max_connections from the instance's memory. Every instance of the service
-holds a pool; the jobs and the administrator need a few more. The pool per instance is the
-largest size that keeps ``max_instance_count x pool + overhead`` within the limit.
+holds a pool; the deployment jobs, each [[cron]] job and the administrator need a few more.
+The pool per instance is the largest size that keeps ``max_instance_count x pool + overhead``
+within the limit.
 
 Source of the limits: "Maximum concurrent connections" in Cloud SQL for PostgreSQL's flag
 reference, https://cloud.google.com/sql/docs/postgres/flags#postgres-m (defaults of the
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 
-__all__ = ["Budget", "BudgetError", "max_connections", "connection_budget"]
+__all__ = ["Budget", "BudgetError", "connection_budget", "max_connections", "overhead"]
 
 # (memory of the tier in MiB at least, default max_connections)
 LIMITS_BY_MEMORY = (
@@ -43,9 +44,11 @@ SUGGESTED_TIERS = (
     "db-custom-32-122880",
 )
 CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
-# One connection for each of the two deployment jobs, and three that Cloud SQL reserves
-# for its administrators (superuser_reserved_connections).
+# One connection for each of the two deployment jobs, one for each cron job (a management
+# command holds one connection; Cloud Scheduler may start every cron job at the same minute),
+# and three that Cloud SQL reserves for its administrators (superuser_reserved_connections).
 JOB_CONNECTIONS = 2
+CRON_JOB_CONNECTIONS = 1
 RESERVED_CONNECTIONS = 3
 MIN_POOL = 2
 MAX_POOL = 10  # beyond this an instance waits on its CPU, not on connections
@@ -54,8 +57,11 @@ MAX_POOL = 10  # beyond this an instance waits on its CPU, not on connections
 class BudgetError(ConfigError):
     """The database tier cannot serve the connections the configuration asks for."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__([message])
+    key = "max_instance_count"
+
+    def __init__(self, text: str) -> None:
+        self.text = text  # the problem, without the key
+        super().__init__([f"{self.key}: {text}"])
 
 
 def tier_memory_mib(tier: str) -> int:
@@ -88,7 +94,12 @@ class Budget:
     max_connections: int
     max_instance_count: int
     pool_per_instance: int
-    overhead: int
+    cron_jobs: int = 0
+
+    @property
+    def overhead(self) -> int:
+        """Connections beside the service's pools: jobs, cron jobs, the administrators."""
+        return overhead(self.cron_jobs)
 
     @property
     def used(self) -> int:
@@ -100,21 +111,30 @@ class Budget:
             "max_connections": self.max_connections,
             "max_instance_count": self.max_instance_count,
             "pool_per_instance": self.pool_per_instance,
+            "deploy_jobs": JOB_CONNECTIONS,
+            "cron_jobs": self.cron_jobs * CRON_JOB_CONNECTIONS,
+            "reserved": RESERVED_CONNECTIONS,
             "overhead": self.overhead,
             "used": self.used,
         }
 
 
-def connection_budget(tier: str, max_instance_count: int) -> Budget:
+def overhead(cron_jobs: int) -> int:
+    return JOB_CONNECTIONS + cron_jobs * CRON_JOB_CONNECTIONS + RESERVED_CONNECTIONS
+
+
+def connection_budget(tier: str, max_instance_count: int, cron_jobs: int = 0) -> Budget:
     limit = max_connections(tier)
-    overhead = JOB_CONNECTIONS + RESERVED_CONNECTIONS
-    pool = min(MAX_POOL, (limit - overhead) // max(1, max_instance_count))
+    extra = overhead(cron_jobs)
+    pool = min(MAX_POOL, (limit - extra) // max(1, max_instance_count))
     if pool < MIN_POOL:
-        needed = max_instance_count * MIN_POOL + overhead
-        fitting = max(1, (limit - overhead) // MIN_POOL)
+        needed = max_instance_count * MIN_POOL + extra
+        fitting = max(1, (limit - extra) // MIN_POOL)
+        jobs = f", {cron_jobs} cron jobs" if cron_jobs else ""
         raise BudgetError(
-            f"max_instance_count {max_instance_count} x pool {MIN_POOL} + {overhead} > {limit} "
-            f"for tier {tier}: lower max_instance_count to {fitting} or choose tier "
+            f"{max_instance_count} instances x pool {MIN_POOL} + {extra} (deploy jobs{jobs}, "
+            f"reserved) > {limit} connections of tier {tier}: lower max_instance_count to "
+            f"{fitting}{' or remove cron jobs' if cron_jobs else ''} or choose tier "
             f"{_smallest_tier_for(needed)}"
         )
-    return Budget(tier, limit, max_instance_count, pool, overhead)
+    return Budget(tier, limit, max_instance_count, pool, cron_jobs)

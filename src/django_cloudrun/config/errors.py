@@ -68,7 +68,7 @@ def dotted(path: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
             key = key if len(key) <= SHORT else key[: SHORT - 3] + "..."
             out += f".{key}" if out else key
     return out

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from .errors import ConfigError, Problem, show
 from .messages import problems_from
 from .model import CloudRunConfig
+from .rules import environment_name_problem
 from .source import parse_toml, read_config_file
 
 __all__ = ["DEFAULT_PATH", "deep_merge", "load_config", "parse_config", "resolve"]
@@ -61,6 +62,10 @@ def resolve(data: Mapping[str, Any], env: str | None = None) -> CloudRunConfig:
         where = ("environments", name)
         if not isinstance(overlay, dict):
             problems.append(Problem(where, _not_a_table(overlay)))
+            continue
+        named = environment_name_problem(name)
+        if named is not None:
+            problems.append(Problem(where, named))
             continue
         if "environments" in overlay:
             problems.append(Problem((*where, "environments"), "environments cannot be nested"))

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, computed_field, field_validator, model_validator
 
+from .budget import Budget, BudgetError, connection_budget
 from .errors import fail, fail_at
+from .platform import (
+    JOB_EXECUTION_ENVIRONMENT,
+    connector_path,
+    network_path,
+    path_problem,
+    subnet_path,
+)
 from .rules import (
     SERVICE_NAME_RULE,
     DottedModule,
@@ -37,7 +46,7 @@ from .sections import (
     WorkerConfig,
 )
 
-__all__ = ["MEMORY_RULE", "CloudRunConfig", "memory_mib"]
+__all__ = ["MEMORY_RULE", "CloudRunConfig", "VpcPaths", "memory_mib"]
 
 MEMORY_RULE = "512Mi to 4Gi per CPU"
 _MEMORY = re.compile(r"([1-9][0-9]*)(Mi|Gi)")
@@ -85,10 +94,15 @@ class CloudRunConfig(Table):
         default=80, ge=1, le=1000, description="Requests one instance serves at once."
     )
     execution_environment: Literal["gen1", "gen2"] = Field(
-        default="gen2", description="Cloud Run execution environment (gen2 is needed by GCS FUSE)."
+        default="gen2",
+        description="Execution environment of the service (gen1 cannot mount media with GCS "
+        f"FUSE); jobs always run on {JOB_EXECUTION_ENVIRONMENT}, the only one Cloud Run "
+        "jobs have.",
     )
     ingress_settings: Literal["all", "internal", "internal-and-cloud-load-balancing"] = Field(
-        default="all", description="Where requests may come from."
+        default="all",
+        description="Where requests may come from; internal and "
+        "internal-and-cloud-load-balancing are refused until a load balancer is deployable.",
     )
     public: bool = Field(
         default=True,
@@ -127,7 +141,9 @@ class CloudRunConfig(Table):
         default_factory=StateConfig, description="Deployment state (Pulumi)."
     )
     custom_domains: list[Hostname] = Field(
-        default_factory=list, description="Host names mapped to the service."
+        default_factory=list,
+        description="Host names of the service; refused until a load balancer is deployable "
+        "(nothing maps them or issues their certificates yet).",
     )
 
     @computed_field(  # type: ignore[prop-decorator]
@@ -195,11 +211,97 @@ class CloudRunConfig(Table):
         fail_at([((i, "name"), f"{names[i]!r} is used twice") for i in duplicates(names)])
         return jobs
 
+    @field_validator("ingress_settings")
+    @classmethod
+    def _reachable(cls, value: str) -> str:
+        # https://cloud.google.com/run/docs/securing/ingress: "internal" admits requests from
+        # VPC networks and some Google Cloud services only; "internal-and-cloud-load-balancing"
+        # adds an Application Load Balancer, which deploy does not create yet. Either way the
+        # run.app URL deploy prints would refuse every request from the internet.
+        if value != "all":
+            raise fail(
+                f"{value!r} admits only requests from VPC networks and Google Cloud services"
+                f"{' or a load balancer' if value != 'internal' else ''}, and deploy creates "
+                "no load balancer yet, so the service's run.app URL would refuse browsers; "
+                "use all (public = false still requires IAM)"
+            )
+        return value
+
     @field_validator("custom_domains")
     @classmethod
-    def _unique_domains(cls, domains: list[str]) -> list[str]:
+    def _deployable_domains(cls, domains: list[str]) -> list[str]:
         fail_at([(i, f"{domains[i]!r} is listed twice") for i in duplicates(domains)])
+        # A domain needs a load balancer with a managed certificate, or a Cloud Run domain
+        # mapping, which is in preview, limited to some regions and needs the domain verified
+        # by the deploying account first (https://cloud.google.com/run/docs/mapping-custom-domains).
+        if domains:
+            raise fail(
+                "not deployable yet: nothing maps the domains to the service or issues their "
+                "certificates until a load balancer is deployable; remove them and use the "
+                "run.app URL deploy prints"
+            )
         return domains
+
+    @model_validator(mode="after")
+    def _fuse_needs_gen2(self) -> Self:
+        # Cloud Storage volume mounts need the second generation execution environment
+        # (https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts).
+        if self.media.mode == "fuse" and self.execution_environment != "gen2":
+            fail_at(
+                [
+                    (
+                        "execution_environment",
+                        "gen1 cannot mount the media bucket with GCS FUSE (media.mode = fuse); "
+                        "use gen2, or media.mode = api",
+                    )
+                ]
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _vpc_in_region(self) -> Self:
+        # A connector's region "must match the region of your serverless service"
+        # (https://cloud.google.com/run/docs/configuring/vpc-connectors), and Direct VPC
+        # egress sends from a subnet of the service's region
+        # (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc).
+        vpc = self.vpc
+        given = [("connector", vpc.connector), ("subnet", vpc.subnet)]
+        problems = [
+            (("vpc", key), problem)
+            for key, value in given
+            if value is not None and (problem := path_problem(key, value, self.region)) is not None
+        ]
+        fail_at(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _connections_fit(self) -> Self:
+        try:
+            self.budget  # noqa: B018 - computing it is the check
+        except BudgetError as error:
+            fail_at([(error.key, error.text)])
+        return self
+
+    @property
+    def budget(self) -> Budget:
+        """Database connections: the pool each instance may hold, and what else uses some."""
+        return connection_budget(
+            self.database.tier, self.max_instance_count, cron_jobs=len(self.cron)
+        )
+
+    def vpc_paths(self, project: str) -> VpcPaths:
+        """[vpc]'s network, subnet and connector as full resource paths; `project` is the
+        deployment's, which a bare name belongs to."""
+        vpc = self.vpc
+        return VpcPaths(
+            network=None if vpc.network is None else network_path(vpc.network, project),
+            subnet=None if vpc.subnet is None else subnet_path(vpc.subnet, project, self.region),
+            connector=(
+                None
+                if vpc.connector is None
+                else connector_path(vpc.connector, project, self.region)
+            ),
+        )
 
     @model_validator(mode="after")
     def _service_name_valid(self) -> Self:
@@ -208,6 +310,13 @@ class CloudRunConfig(Table):
             rule = f"{name!r} (tenant_deployment_id-app_name) must be {SERVICE_NAME_RULE}"
             fail_at([("service_name", rule)])
         return self
+
+
+@dataclass(frozen=True)
+class VpcPaths:
+    network: str | None
+    subnet: str | None
+    connector: str | None
 
 
 def _size(mib: int) -> str:

@@ -12,13 +12,25 @@ from typing import Annotated, Any
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-from ..contract import CONTRACT, Scope
+from ..contract import ADMIN_ROLE, CONTRACT, Scope
 from .cron import CRON_RULE, cron_problem
 from .errors import fail, show
+from .platform import (
+    CLOUD_RUN_REGIONS,
+    REGIONS_SOURCE,
+    REGIONS_URL,
+    backup_problem,
+    branch_pattern_problem,
+    close_region,
+    path_problem,
+    tier_problem,
+)
 
 __all__ = [
     "SERVICE_NAME_RULE",
     "AbsolutePath",
+    "BackupSchedule",
+    "BranchPattern",
     "BucketSuffix",
     "CronJobName",
     "CronSchedule",
@@ -32,16 +44,19 @@ __all__ = [
     "Hostname",
     "ManageCommand",
     "PgIdentifier",
+    "PgUser",
     "ProjectId",
-    "Regex",
     "StateBackend",
     "SecretsProvider",
     "Region",
-    "ResourceName",
+    "ConnectorRef",
+    "NetworkRef",
+    "SubnetRef",
     "Rule",
     "SecretId",
     "TenantId",
     "duplicates",
+    "environment_name_problem",
     "matches",
     "service_name_ok",
 ]
@@ -75,6 +90,21 @@ def matches(pattern: str, text: str) -> Rule:
     return Rule(text, problem)
 
 
+# An environment's name is its Pulumi stack's: "Stack names may only contain alphanumeric
+# characters, hyphens, underscores, or periods" (https://www.pulumi.com/docs/iac/concepts/stacks/),
+# at most 100 of them; the state backends keep the name in object keys and URLs, so ASCII.
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def environment_name_problem(name: str) -> str | None:
+    if _ENVIRONMENT_NAME.fullmatch(name):
+        return None
+    return (
+        "must be 1-100 ASCII letters, digits, hyphens, underscores or periods (it names the "
+        f"deployment's Pulumi stack), such as staging or prod-eu, got {show(name)}"
+    )
+
+
 def duplicates(values: Sequence[Any]) -> list[int]:
     """Indexes of items equal to an earlier item."""
     return [index for index, value in enumerate(values) if value in values[:index]]
@@ -105,11 +135,34 @@ def _env_name(value: str) -> str | None:
     return f"reserved: {owner} sets it ({var.meaning.rstrip('.')})"
 
 
-def _regex(value: str) -> str | None:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return f"must be a valid regular expression ({exc}), got {show(value)}"
+def _branch_pattern(value: str) -> str | None:
+    if not value:
+        return "must not be empty: it would match every branch"
+    return branch_pattern_problem(value)
+
+
+_REGION_SHAPE = re.compile(r"[a-z]+-[a-z]+[0-9]+")
+_REGION_RULE = "a Cloud Run region such as us-central1"
+
+
+def _region(value: str) -> str | None:
+    if not _REGION_SHAPE.fullmatch(value):
+        return f"must be {_REGION_RULE}, got {show(value)}"
+    if value in CLOUD_RUN_REGIONS:
+        return None
+    close = close_region(value)
+    hint = f"did you mean {close}? " if close else ""
+    return f"{show(value)} is not a Cloud Run region; {hint}regions: {REGIONS_SOURCE}"
+
+
+def _pg_user(value: str) -> str | None:
+    if value == ADMIN_ROLE:
+        # db-init connects as the administrator to create this role; the application must
+        # never hold the administrator's rights.
+        return (
+            f"{show(value)} is Cloud SQL's administrator, which db-init uses; the application "
+            "connects as a role of its own, such as django"
+        )
     return None
 
 
@@ -157,18 +210,29 @@ ProjectId = Annotated[
         "starting with a letter and not ending with a hyphen",
     ),
 ]
-Region = Annotated[str, matches(r"[a-z]+-[a-z]+[0-9]+", "a Cloud Run region such as us-central1")]
+Region = Annotated[str, Rule(f"{_REGION_RULE}, as listed at {REGIONS_URL}", _region)]
 TenantId = Annotated[str, matches(r"[a-z0-9-]{1,20}", "1-20 lowercase letters, digits or hyphens")]
-ResourceName = Annotated[
-    str,
-    matches(
-        r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?|projects/\S+",
-        "a resource name (lowercase letters, digits, hyphens) or a projects/... path",
-    ),
+
+
+def _path_rule(kind: str, shape: str) -> Rule:
+    return Rule(
+        f"a name (lowercase letters, digits, hyphens) or a path {shape}",
+        lambda value: path_problem(kind, value),
+    )
+
+
+NetworkRef = Annotated[str, _path_rule("network", "projects/PROJECT/global/networks/NAME")]
+SubnetRef = Annotated[str, _path_rule("subnet", "projects/PROJECT/regions/REGION/subnetworks/NAME")]
+ConnectorRef = Annotated[
+    str, _path_rule("connector", "projects/PROJECT/locations/REGION/connectors/NAME")
 ]
 DbTier = Annotated[
     str,
-    matches(r"db-[a-z0-9-]+", "a Cloud SQL tier such as db-f1-micro or db-custom-2-7680"),
+    Rule(
+        "db-f1-micro, db-g1-small or db-custom-CPUS-MEMORY_MIB (1 or an even number of vCPUs "
+        "up to 96; memory a multiple of 256 MiB, 0.9-6.5 GiB per vCPU, at least 3840 MiB)",
+        tier_problem,
+    ),
 ]
 PgIdentifier = Annotated[
     str,
@@ -178,7 +242,13 @@ PgIdentifier = Annotated[
         "not starting with a digit",
     ),
 ]
+PgUser = Annotated[
+    PgIdentifier, Rule(f"a role other than the administrator {ADMIN_ROLE!r}", _pg_user)
+]
 CronSchedule = Annotated[str, Rule(CRON_RULE, cron_problem)]
+BackupSchedule = Annotated[
+    CronSchedule, Rule("once a day on the hour, '0 H * * *' (UTC)", backup_problem)
+]
 BucketSuffix = Annotated[
     str,
     matches(
@@ -237,7 +307,14 @@ ManageCommand = Annotated[
 GithubRepository = Annotated[
     str, matches(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", "a GitHub repository as owner/name")
 ]
-Regex = Annotated[str, Rule("a valid regular expression", _regex)]
+BranchPattern = Annotated[
+    str,
+    Rule(
+        "a non-empty RE2 regular expression, the syntax Cloud Build matches branches with "
+        "(no lookaround or backreferences)",
+        _branch_pattern,
+    ),
+]
 StateBackend = Annotated[
     str,
     matches(

@@ -7,10 +7,13 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import contract
-from .errors import fail, fail_at
+from .errors import fail_at
 from .rules import (
     AbsolutePath,
+    BackupSchedule,
+    BranchPattern,
     BucketSuffix,
+    ConnectorRef,
     CronJobName,
     CronSchedule,
     DbTier,
@@ -18,12 +21,13 @@ from .rules import (
     Email,
     GithubRepository,
     ManageCommand,
+    NetworkRef,
     PgIdentifier,
-    Regex,
+    PgUser,
     RelativePath,
-    ResourceName,
     SecretsProvider,
     StateBackend,
+    SubnetRef,
     duplicates,
 )
 
@@ -59,14 +63,19 @@ class VpcConfig(Table):
         default="none",
         description="none, a Serverless VPC Access connector, or Direct VPC egress.",
     )
-    network: ResourceName | None = Field(
-        default=None, description="VPC network; needed by direct mode and by database.private_ip."
+    network: NetworkRef | None = Field(
+        default=None,
+        description="VPC network; needed by direct mode and by database.private_ip. A name "
+        "is a network of project_id; a path names one elsewhere (a Shared VPC's host project).",
     )
-    subnet: ResourceName | None = Field(
-        default=None, description="Subnetwork that Direct VPC egress uses (mode direct)."
+    subnet: SubnetRef | None = Field(
+        default=None,
+        description="Subnetwork that Direct VPC egress uses (mode direct), in the service's "
+        "region.",
     )
-    connector: ResourceName | None = Field(
-        default=None, description="Serverless VPC Access connector (mode connector)."
+    connector: ConnectorRef | None = Field(
+        default=None,
+        description="Serverless VPC Access connector (mode connector), in the service's region.",
     )
     vpc_egress_setting: Literal["PRIVATE_RANGES_ONLY", "ALL_TRAFFIC"] = Field(
         default="PRIVATE_RANGES_ONLY", description="Which outbound traffic goes through the VPC."
@@ -109,12 +118,12 @@ class DatabaseConfig(Table):
     database: PgIdentifier = Field(
         default="django", description="Name of the application database."
     )
-    user: PgIdentifier = Field(default="django", description="Role the application connects as.")
+    user: PgUser = Field(default="django", description="Role the application connects as.")
     extensions: list[PgIdentifier] = Field(
         default_factory=lambda: list(DEFAULT_EXTENSIONS),
         description="PostgreSQL extensions db-init creates.",
     )
-    backup_schedule: CronSchedule = Field(
+    backup_schedule: BackupSchedule = Field(
         default="0 2 * * *", description="When automated backups start (UTC)."
     )
     backup_retention_days: int = Field(
@@ -258,16 +267,9 @@ class BuildConfig(Table):
         default=None,
         description="GitHub repository (owner/name) that triggers builds; none if unset.",
     )
-    branch_pattern: Regex = Field(
+    branch_pattern: BranchPattern = Field(
         default="^main$", description="Branches that trigger a build (regex)."
     )
-
-    @field_validator("branch_pattern")
-    @classmethod
-    def _not_empty(cls, pattern: str) -> str:
-        if not pattern:
-            raise fail("must not be empty: it would match every branch")
-        return pattern
 
 
 class StateConfig(Table):

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from .. import contract
 from ..contract import Scope
-from .budget import connection_budget
 from .model import CloudRunConfig
-from .sections import MIB
+from .platform import JOB_EXECUTION_ENVIRONMENT, SCHEDULER_DESCRIPTION_MAX
+from .sections import MIB, CronJob
 
 __all__ = [
     "CRON_PREFIX",
     "CRON_SCOPES",
     "CRON_TIMEOUT",
     "DATABASE_URL_SECRET",
+    "JOB_EXECUTION_ENVIRONMENT",
     "Job",
     "JOBS",
     "Placement",
@@ -30,8 +31,10 @@ __all__ = [
     "SERVICE_SCOPES",
     "SUPERUSER_SECRET",
     "Unavailable",
+    "cron_description",
     "cron_job",
     "cron_jobs",
+    "not_deployable_warnings",
     "not_deployable_yet",
     "plain_environment",
     "secret_environment",
@@ -68,6 +71,16 @@ def cron_job(name: str, command: str) -> Job:
 def cron_jobs(config: CloudRunConfig) -> tuple[Job, ...]:
     """One job per [[cron]] entry, in the order of cloudrun.toml."""
     return tuple(cron_job(entry.name, entry.command) for entry in config.cron)
+
+
+def cron_description(entry: CronJob) -> str:
+    """What the scheduler job of `entry` says it does, within Cloud Scheduler's limit."""
+    text = f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}"
+    if len(text) <= SCHEDULER_DESCRIPTION_MAX:
+        return text
+    # Only the command can be long; the name and the schedule stay whole.
+    room = SCHEDULER_DESCRIPTION_MAX - len(text) + len(entry.command) - 3
+    return f"Runs `manage.py {entry.command[:room]}...` ({entry.name}) on {entry.schedule}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,14 @@ def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     return found
 
 
+def not_deployable_warnings(config: CloudRunConfig) -> list[str]:
+    """One line per setting of ``config`` that deploy refuses, for validate and plan."""
+    return [
+        f"{item.setting}: {item.what} not deployable yet; plan leaves it out and deploy refuses it"
+        for item in not_deployable_yet(config)
+    ]
+
+
 # DATABASE_URL carries DB_PASSWORD, so it is a secret of its own, whose value each target
 # composes from the database's place and the generated db-password (infra: a Secret Manager
 # version; local: at start). Settings read it at import, before configure() runs, so it must
@@ -144,7 +165,7 @@ def plain_environment(
     config: CloudRunConfig, placement: Placement, scopes: frozenset[Scope] = SERVICE_SCOPES
 ) -> dict[str, str]:
     """Variables with plain values for a process that receives ``scopes``."""
-    budget = connection_budget(config.database.tier, config.max_instance_count)
+    budget = config.budget
     values = {
         contract.DJANGO_SETTINGS_MODULE: config.settings_module or "",
         contract.DB_ENGINE: "django.db.backends.postgresql",

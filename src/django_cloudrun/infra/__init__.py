@@ -9,7 +9,7 @@ from .args import CloudRunAppArgs, CloudSqlVolume, GcsVolume, JobSpec, Probe, Se
 from .cloud_run_app import CloudRunApp
 from .django_app import DjangoApp, DjangoAppArgs
 from .plan import plan
-from .program import build, preflight, pulumi_program
+from .program import build, pulumi_program
 
 __all__ = [
     "CloudRunApp",
@@ -24,6 +24,5 @@ __all__ = [
     "VpcAccess",
     "build",
     "plan",
-    "preflight",
     "pulumi_program",
 ]

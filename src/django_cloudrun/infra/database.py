@@ -14,14 +14,13 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_gcp import sql
 
-from ..config import CloudRunConfig, ConfigError
+from ..config import CloudRunConfig
 from ..config.names import instance_name
+from ..config.platform import backup_start_time
 from ..contract import ADMIN_ROLE
-from .network import network_id
 
 __all__ = [
     "Database",
-    "backup_start_time",
     "database",
     "instance_name",
 ]
@@ -29,21 +28,6 @@ __all__ = [
 # Write-ahead logs for point-in-time recovery are kept at most 7 days on Cloud SQL Enterprise.
 PITR_LOG_DAYS_MAX = 7
 _Retention = sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs
-
-
-def backup_start_time(schedule: str) -> str:
-    """'0 2 * * *' -> '02:00'. Cloud SQL starts one backup a day, in a window on the hour."""
-    fields = schedule.split()
-    minute, hour = fields[:2] if len(fields) == 5 else ("", "")
-    daily = len(fields) == 5 and all(field == "*" for field in fields[2:])
-    if not (daily and minute == "0" and hour.isdigit() and int(hour) <= 23):
-        raise ConfigError(
-            [
-                f"database.backup_schedule: Cloud SQL backs up once a day at the start of an "
-                f"hour (UTC); use '0 H * * *' with H from 0 to 23, got {schedule!r}"
-            ]
-        )
-    return f"{int(hour):02d}:00"
 
 
 @dataclass(frozen=True)
@@ -72,11 +56,7 @@ def database(
     The instance waits for `depends_on`: the network's Private Services Access, if made here.
     """
     db = config.database
-    private_network = (
-        network_id(project, config.vpc.network)
-        if db.private_ip and config.vpc.network is not None
-        else None
-    )
+    private_network = config.vpc_paths(project).network if db.private_ip else None
     protect = db.deletion_protection
     instance = sql.DatabaseInstance(
         f"{name}-sql",

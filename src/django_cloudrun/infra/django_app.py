@@ -16,7 +16,7 @@ from pulumi_gcp import organizations, storage
 
 from .. import contract
 from ..config import CloudRunConfig
-from ..config.budget import Budget, connection_budget
+from ..config.budget import Budget
 from ..config.topology import (
     CRON_SCOPES,
     DATABASE_URL_SECRET,
@@ -131,7 +131,7 @@ class DjangoApp(pulumi.ComponentResource):
         super().__init__("django-cloudrun:index:DjangoApp", name, {}, opts)
         config, project = args.config, args.project
         labels = {"app": config.service_name, "managed-by": "django-cloudrun"}
-        self.budget = connection_budget(config.database.tier, config.max_instance_count)
+        self.budget = config.budget
         self._data(name, args, labels)
         images = repository(name, config, project=project, labels=labels, parent=self)
         self.builds = builds(

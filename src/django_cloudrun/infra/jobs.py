@@ -18,6 +18,7 @@ import pulumi
 from pulumi_gcp import cloudrunv2
 
 from ..config.names import EXECUTION_NAME_MAX, TOKEN_LENGTH, digest, job_name
+from ..config.topology import JOB_EXECUTION_ENVIRONMENT
 from .args import CloudRunAppArgs, JobSpec, SecretEnv, Volume
 from .service import EXECUTION_ENVIRONMENTS
 from .template import JOB
@@ -123,7 +124,8 @@ def job(
                 parallelism=1,
                 template=cloudrunv2.JobTemplateTemplateArgs(
                     service_account=account,
-                    execution_environment=EXECUTION_ENVIRONMENTS[app.execution_environment],
+                    # The service's execution_environment is not theirs: jobs run on gen2 only.
+                    execution_environment=EXECUTION_ENVIRONMENTS[JOB_EXECUTION_ENVIRONMENT],
                     timeout=f"{spec.timeout_seconds}s",
                     max_retries=spec.max_retries,
                     containers=[container],

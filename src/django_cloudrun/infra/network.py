@@ -9,19 +9,18 @@ from __future__ import annotations
 from ..config import CloudRunConfig
 from .args import VpcAccess
 
-__all__ = ["network_id", "vpc_access"]
-
-
-def network_id(project: str, network: str) -> str:
-    return f"projects/{project}/global/networks/{network}"
+__all__ = ["vpc_access"]
 
 
 def vpc_access(config: CloudRunConfig, project: str) -> VpcAccess | None:
-    """How the service's outbound traffic reaches the VPC, from [vpc]; None for mode none."""
-    vpc = config.vpc
-    if vpc.mode == "connector" and vpc.connector is not None:
-        connector = f"projects/{project}/locations/{config.region}/connectors/{vpc.connector}"
-        return VpcAccess(egress=vpc.vpc_egress_setting, connector=connector)
-    if vpc.mode == "direct" and vpc.network is not None and vpc.subnet is not None:
-        return VpcAccess(egress=vpc.vpc_egress_setting, network=vpc.network, subnet=vpc.subnet)
+    """How the service's outbound traffic reaches the VPC, from [vpc]; None for mode none.
+
+    The config model gives every name as a full resource path, so a Shared VPC's network,
+    subnet or connector (a path into its host project) is used as written.
+    """
+    vpc, paths = config.vpc, config.vpc_paths(project)
+    if vpc.mode == "connector" and paths.connector is not None:
+        return VpcAccess(egress=vpc.vpc_egress_setting, connector=paths.connector)
+    if vpc.mode == "direct" and paths.network is not None and paths.subnet is not None:
+        return VpcAccess(egress=vpc.vpc_egress_setting, network=paths.network, subnet=paths.subnet)
     return None

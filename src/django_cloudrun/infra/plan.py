@@ -17,11 +17,11 @@ import pulumi
 from pulumi.runtime.rpc import is_rpc_secret
 
 from ..config import CloudRunConfig, looks_secret, secret_warnings
-from ..config.topology import not_deployable_yet
+from ..config.topology import not_deployable_warnings
 from ..contract import REDACTED
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
-from .program import PLACEHOLDER_PROJECT, build, preflight, project_of
+from .program import PLACEHOLDER_PROJECT, build, project_of
 
 __all__ = [
     "IAM_TYPES",
@@ -114,8 +114,8 @@ _run_program = cast(Callable[[Callable[[], object]], Callable[[], None]], pulumi
 
 
 def plan(config: CloudRunConfig, *, image: str | None = None) -> dict[str, Any]:
-    """What `config` deploys, as JSON-ready data; raises BudgetError or ConfigError first."""
-    budget = preflight(config)
+    """What `config` deploys, as JSON-ready data."""
+    budget = config.budget
     project = project_of(config)
     mocks = OfflineMocks(project=project, region=config.region, project_number=PLAN_PROJECT_NUMBER)
     recorder = Recorder()
@@ -223,8 +223,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
     if config.ingress_settings == "all":
         out.append(
             "ingress_settings = all with no Cloud Armor policy: requests reach the service "
-            "with no WAF in front; use internal-and-cloud-load-balancing behind a load "
-            "balancer with Cloud Armor"
+            "with no WAF in front (a load balancer with Cloud Armor is not deployable yet)"
         )
     db = config.database
     if not db.deletion_protection:
@@ -254,9 +253,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "console but notify nobody"
         )
     out += secret_warnings(config)
-    for item in not_deployable_yet(config):
-        out.append(f"{item.setting}: {item.what} not part of the plan yet")
-    return out
+    return out + not_deployable_warnings(config)
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

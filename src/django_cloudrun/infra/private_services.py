@@ -19,7 +19,6 @@ import pulumi
 from pulumi_gcp import compute, servicenetworking
 
 from ..config import CloudRunConfig, names
-from .network import network_id
 
 __all__ = ["PEERING_SERVICE", "RANGE_PREFIX_LENGTH", "private_services_access"]
 
@@ -34,10 +33,9 @@ def private_services_access(
     name: str, config: CloudRunConfig, *, project: str, parent: pulumi.Resource
 ) -> servicenetworking.Connection | None:
     """The reserved range and the connection, when private_ip asks the program to make them."""
-    db, network = config.database, config.vpc.network
-    if not db.private_ip or db.private_services_access != "create" or network is None:
+    db, network_path = config.database, config.vpc_paths(project).network
+    if not db.private_ip or db.private_services_access != "create" or network_path is None:
         return None
-    network_path = network_id(project, network)
     match = _NETWORK.match(network_path)
     # A Shared VPC network's range belongs to its host project.
     owner = match.group("project") if match else project

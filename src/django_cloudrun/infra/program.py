@@ -1,21 +1,19 @@
 """The Pulumi program: one DjangoApp built from a resolved CloudRunConfig.
 
-`plan` runs it under mocks; `deploy` will run `pulumi_program` through the Automation API.
-`preflight` raises the configuration's problems before any resource is declared, so both
-stop with one clear line instead of a failure halfway through a deployment.
+`plan` runs it under mocks; `deploy` runs `pulumi_program` through the Automation API. The
+configuration's rules are the config model's: a CloudRunConfig that exists is one this
+program can declare, so neither stops halfway with a problem `validate` would have found.
 """
 
 from __future__ import annotations
 
 import pulumi
 
-from ..config import CloudRunConfig, ConfigError
-from ..config.budget import Budget, connection_budget
+from ..config import CloudRunConfig
 from .build import default_image
-from .database import backup_start_time
 from .django_app import DjangoApp, DjangoAppArgs
 
-__all__ = ["PLACEHOLDER_PROJECT", "build", "preflight", "project_of", "pulumi_program"]
+__all__ = ["PLACEHOLDER_PROJECT", "build", "project_of", "pulumi_program"]
 
 PLACEHOLDER_PROJECT = "my-project"
 
@@ -23,20 +21,6 @@ PLACEHOLDER_PROJECT = "my-project"
 def project_of(config: CloudRunConfig) -> str:
     """config.project_id, or a placeholder that only an offline plan may use."""
     return config.project_id or PLACEHOLDER_PROJECT
-
-
-def preflight(config: CloudRunConfig) -> Budget:
-    """The connection budget; raises BudgetError or ConfigError with a one-line message."""
-    budget = connection_budget(config.database.tier, config.max_instance_count)
-    backup_start_time(config.database.backup_schedule)
-    if config.media.mode == "fuse" and config.execution_environment != "gen2":
-        raise ConfigError(
-            [
-                "execution_environment: gen1 cannot mount the media bucket with GCS FUSE "
-                "(media.mode = fuse); use gen2, or media.mode = api"
-            ]
-        )
-    return budget
 
 
 def build(
@@ -52,7 +36,6 @@ def build(
     `media_force_destroy` lets a destroy delete the media bucket with its files: only
     `destroy --delete-data` sets it, in the update that precedes the destroy.
     """
-    preflight(config)
     project = project_of(config)
     return DjangoApp(
         config.service_name,

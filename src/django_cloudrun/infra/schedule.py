@@ -33,7 +33,7 @@ from pulumi_gcp import cloudrunv2, cloudscheduler, serviceaccount
 
 from ..config import CloudRunConfig
 from ..config.sections import CronJob
-from ..config.topology import CRON_TIMEOUT, cron_jobs
+from ..config.topology import CRON_TIMEOUT, cron_description, cron_jobs
 from .args import CloudRunAppArgs, JobSpec, SecretEnv
 from .cloud_run_app import CloudRunApp
 from .identity import INVOKER, Grantee
@@ -54,8 +54,10 @@ OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 # jobs:run answers as soon as the execution is created (a long-running operation), so a
 # minute is plenty; an attempt that outlived it might have started an execution anyway.
 ATTEMPT_DEADLINE = "60s"
-# Retries cover failures to *start* the execution (5xx, 429), never a command that failed:
-# the execution has max_retries 0 because a command need not be idempotent.
+# Retries cover failures to *start* the execution (5xx, 429, a deadline), never a command
+# that failed: the execution has max_retries 0. Cloud Scheduler delivers at least once
+# (https://cloud.google.com/scheduler/docs/overview), so a command may still run twice for
+# one scheduled time; the README asks for idempotent commands.
 RETRY = cloudscheduler.JobRetryConfigArgs(
     retry_count=3,
     min_backoff_duration="30s",
@@ -153,7 +155,7 @@ def _trigger(
             project=args.project,
             region=args.region,
             name=run_job.name,  # the scheduler job is named like the job it starts
-            description=f"Runs `manage.py {entry.command}` ({entry.name}) on {entry.schedule}",
+            description=cron_description(entry),
             schedule=entry.schedule,
             time_zone=TIME_ZONE,
             attempt_deadline=ATTEMPT_DEADLINE,
