@@ -48,6 +48,7 @@ __all__ = [
     "DB_EXTENSIONS",
     "SECRET_KEY",
     "DJANGO_SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -162,6 +163,12 @@ DJANGO_SECRET_KEY = EnvVar(
     "DJANGO_SECRET_KEY",
     "SECRET_KEY's value again, for settings that read it under this name (django-environ "
     'templates: env("DJANGO_SECRET_KEY")).',
+    secret=True,
+)
+SECRET_KEY_FALLBACKS = EnvVar(
+    "SECRET_KEY_FALLBACKS",
+    "Comma-separated previous SECRET_KEYs, still accepted for sessions, password-reset links "
+    "and signed cookies during the grace period after `rotate secret-key`.",
     secret=True,
 )
 CLOUDRUN_SECRET_VARIABLES = EnvVar(
