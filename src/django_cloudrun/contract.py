@@ -46,6 +46,7 @@ __all__ = [
     "DB_ADMIN_USER",
     "DB_ADMIN_PASSWORD",
     "DB_EXTENSIONS",
+    "DB_OWNER_ROLE",
     "SECRET_KEY",
     "DJANGO_SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
@@ -156,6 +157,13 @@ DB_ADMIN_PASSWORD = EnvVar(
 DB_EXTENSIONS = EnvVar(
     "DB_EXTENSIONS",
     "Comma-separated PostgreSQL extensions db-init creates.",
+    scope=Scope.DB_INIT,
+)
+DB_OWNER_ROLE = EnvVar(
+    "DB_OWNER_ROLE",
+    "NOLOGIN role that owns the database and its schema, for alternating users: DB_USER is "
+    "one of two login roles that are its members and work as it (their role default), so "
+    "`rotate db-password` changes the one not in use. Unset: DB_USER owns the database.",
     scope=Scope.DB_INIT,
 )
 SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
