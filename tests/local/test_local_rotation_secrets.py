@@ -34,7 +34,7 @@ def test_the_old_key_becomes_a_fallback_and_a_new_key_the_secret_key(path):
     values = read_secrets(path)
     assert values["secret-key"] != old and len(values["secret-key"]) == 50
     assert [(key.value, key.retired_at) for key in retired_keys(values)] == [(old, START)]
-    assert rotation_environment(values) == {"SECRET_KEY_FALLBACKS": old}
+    assert rotation_environment(values, CONFIG) == {"SECRET_KEY_FALLBACKS": old}
     assert path.stat().st_mode & 0o777 == 0o600
 
 
@@ -54,7 +54,7 @@ def test_up_drops_expired_fallbacks_and_keeps_the_others(path):
     assert len(retired_keys(read_secrets(path))) == 1
     values = current_secrets(path, CONFIG, START + timedelta(days=8))
     assert FALLBACKS_ID not in values and FALLBACKS_ID not in read_secrets(path)
-    assert rotation_environment(values) == {}
+    assert rotation_environment(values, CONFIG) == {}
 
 
 def test_a_grace_period_of_zero_keeps_the_retired_key_until_the_next_rotation(path):

@@ -29,12 +29,18 @@ __all__ = [
     "Retired",
     "current_secrets",
     "retired_keys",
+    "DB_USER_ID",
+    "locked",
+    "login_role",
     "rotate_secret_key",
+    "rotated_values",
     "rotation_environment",
 ]
 
 SECRET_KEY = secret_of(contract.SECRET_KEY)
 FALLBACKS_ID = "secret-key-fallbacks"
+# The login role in use once a password rotation has made [database] user a NOLOGIN owner.
+DB_USER_ID = "db-user"
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def _store(values: dict[str, str], retired: list[Retired]) -> None:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """One rotation or clean-up of ``path`` at a time."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a") as handle:
@@ -87,7 +93,7 @@ def _grace(config: CloudRunConfig) -> timedelta:
 
 def current_secrets(path: Path, config: CloudRunConfig, now: datetime) -> dict[str, str]:
     """The secrets `up` starts with: missing ones generated, expired fallbacks dropped."""
-    with _locked(path):
+    with locked(path):
         values = ensure_secrets(path, config)
         retired = retired_keys(values)
         kept = [key for key in retired if not key.expired(_grace(config), now)]
@@ -99,7 +105,7 @@ def current_secrets(path: Path, config: CloudRunConfig, now: datetime) -> dict[s
 
 def rotate_secret_key(path: Path, config: CloudRunConfig, now: datetime) -> int:
     """Replace SECRET_KEY; the old one becomes a fallback. Returns how many fallbacks remain."""
-    with _locked(path):
+    with locked(path):
         values = read_secrets(path)
         old = values.get(SECRET_KEY.key)
         if not old:
@@ -117,9 +123,25 @@ def rotate_secret_key(path: Path, config: CloudRunConfig, now: datetime) -> int:
     return len(kept)
 
 
-def rotation_environment(values: Mapping[str, str]) -> dict[str, str]:
-    """What the service gets beyond the topology's variables: the retired keys, if any."""
-    retired = retired_keys(values)
-    if not retired:
+def login_role(values: Mapping[str, str], config: CloudRunConfig) -> str:
+    """The role the processes log in as: [database] user until the first password rotation,
+    then one of its two member logins."""
+    return values.get(DB_USER_ID) or config.database.user
+
+
+def rotated_values(values: Mapping[str, str], config: CloudRunConfig) -> dict[str, str]:
+    """Contract values the rotations change (in every process that has the variable)."""
+    if DB_USER_ID not in values:
         return {}
-    return {contract.SECRET_KEY_FALLBACKS.name: ",".join(key.value for key in retired)}
+    return {contract.DB_USER.name: login_role(values, config)}
+
+
+def rotation_environment(values: Mapping[str, str], config: CloudRunConfig) -> dict[str, str]:
+    """Variables the rotations add: the retired keys, and the owner of the logins."""
+    added = {}
+    retired = retired_keys(values)
+    if retired:
+        added[contract.SECRET_KEY_FALLBACKS.name] = ",".join(key.value for key in retired)
+    if DB_USER_ID in values:
+        added[contract.DB_OWNER_ROLE.name] = config.database.user
+    return added

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .listener import Listener
 from .media import Media, prepare_media
 from .probes import Probes, probe
 from .processes import Proc, check_port_free, spawn, start_time, tail
-from .rotation import current_secrets, rotation_environment
+from .rotation import current_secrets
 from .state import UpLock, write_state
 
 __all__ = ["COMPONENTS", "Component", "Options", "Supervisor"]
@@ -208,8 +208,7 @@ class Supervisor:
 
     def _target(self, secrets: dict[str, str]) -> LocalTarget:
         assert self.database is not None and self.media is not None
-        target = target_for(self.config, self.options.port, self.database, self.media, secrets)
-        return replace(target, extra={**target.extra, **rotation_environment(secrets)})
+        return target_for(self.config, self.options.port, self.database, self.media, secrets)
 
     def _run_job(self, job: Job) -> None:
         assert self.target is not None
