@@ -1,4 +1,5 @@
-"""`rotate secret-key` under a running `up` with load: no request fails, sessions survive.
+"""`rotate secret-key` and `rotate db-password` under a running `up` with load: no request
+fails, the admin's session survives, the old database password is refused.
 
 One `up` is shared by the module, the tests run in file order. Load is bounded: two
 clients on the loopback, each a new connection per request, as a front end would open.
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -160,3 +162,72 @@ def test_an_interrupted_rotation_leaves_a_working_stack_and_a_rerun_completes_it
     retired = [key.value for key in retired_keys(secrets_of(stack))]
     assert before in retired
     assert logged_in(session, stack)
+
+
+def socket_dir(up: Up) -> str:
+    return str(layout_for(up.project, load_config(up.project / "cloudrun.toml")).socket_dir)
+
+
+def refused(up: Up, login: str, password: str) -> bool:
+    try:
+        psycopg.connect(host=socket_dir(up), user=login, password=password, dbname="django",
+                        connect_timeout=5).close()  # fmt: skip
+    except psycopg.OperationalError:
+        return True
+    return False
+
+
+def rotate_db(up: Up) -> tuple[float, str]:
+    start = time.monotonic()
+    result = cli(up.project, "rotate", "db-password")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return time.monotonic() - start, result.stdout
+
+
+def test_rotating_the_database_password_twice_under_load_fails_no_request(stack):
+    session = admin_login(stack)
+    before = secrets_of(stack)
+    with Load(stack.url) as load:
+        time.sleep(1)
+        first_seconds, _ = rotate_db(stack)
+        middle = secrets_of(stack)
+        second_seconds, _ = rotate_db(stack)
+        time.sleep(1)
+    print(f"\nrotate db-password x2 under load: {load.served} served, {len(load.failed)} "
+          f"failed, {first_seconds:.1f} s and {second_seconds:.1f} s")  # fmt: skip
+    assert load.failed == [] and load.served > 50
+    after = secrets_of(stack)
+    environment = web_environment(stack)
+    assert environment["DB_USER"] == after["db-user"] != middle["db-user"]
+    assert environment["DB_PASSWORD"] == after["db-password"] != before["db-password"]
+    assert "db-user-retiring" not in after
+    assert refused(stack, middle["db-user"], middle["db-password"])  # retired by the second
+    assert refused(stack, before.get("db-user", "django"), before["db-password"])
+    assert not refused(stack, after["db-user"], after["db-password"])
+    assert logged_in(session, stack)
+
+
+def test_an_interrupted_database_rotation_is_finished_by_the_next_run(stack):
+    before = secrets_of(stack)
+    with Load(stack.url) as load:
+        rotation = subprocess.Popen(cli_argv("rotate", "db-password"), cwd=stack.project,
+                                    env=cli_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while "db-user-retiring" not in secrets_of(stack):
+            assert time.monotonic() < deadline and rotation.poll() is None
+            time.sleep(0.005)
+        rotation.send_signal(signal.SIGKILL)  # the new login is written, the old one alive
+        rotation.wait()
+        stack.wait_until(lambda s: s["components"]["web"]["state"] == "ready", what="web ready")
+        assert requests.get(stack.url, timeout=10).status_code == 200
+        seconds, output = rotate_db(stack)
+        time.sleep(1)
+    print(f"\ninterrupted db-password rotation and rerun under load: {load.served} served, "
+          f"{len(load.failed)} failed, rerun {seconds:.1f} s")  # fmt: skip
+    assert load.failed == []
+    assert output.startswith("finished the interrupted rotation")
+    after = secrets_of(stack)
+    assert after["db-user"] != before["db-user"] and "db-user-retiring" not in after
+    assert web_environment(stack)["DB_USER"] == after["db-user"]
+    assert refused(stack, before["db-user"], before["db-password"])

@@ -1,7 +1,9 @@
 """Asking the running `up` to move its web service to the current secrets, and waiting.
 
 `up` starts a new web process on the same socket, waits for its startup probe, then stops
-the old one (Supervisor._roll_web); it counts the moves done and failed in its state file.
+the old one (Supervisor._roll_web). It numbers these moves in its state file, publishing a
+move's number before it reads the secrets: a move numbered above the last one started when
+the secrets were already written is one that reads them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import LocalError
 from .layout import Layout
@@ -26,13 +29,14 @@ class Rollout:
     seconds: float = 0.0
 
 
-def _counts(layout: Layout) -> dict[str, int | str]:
+def _rollouts(layout: Layout) -> dict[str, Any]:
     state = read_state(layout.state) or {}
-    return state.get("rollouts") or {"done": 0, "failed": 0, "error": ""}
+    return state.get("rollouts") or {"started": 0, "done": 0, "failed": 0, "error": ""}
 
 
 def roll_out(layout: Layout, timeout: float = ROLLOUT_TIMEOUT) -> Rollout:
-    """Have the running `up`, if any, replace its web process; wait until it has."""
+    """Have the running `up`, if any, replace its web process by one that reads the secrets
+    as they are now; wait until it has. Call it after writing them."""
     pid = lock_holder(layout)
     if pid is None:
         return Rollout(running=False)
@@ -42,14 +46,14 @@ def roll_out(layout: Layout, timeout: float = ROLLOUT_TIMEOUT) -> Rollout:
             f"`up` (pid {pid}) is not ready to replace its web process yet; run the "
             "rotation again once `django-cloudrun status` says ready"
         )
-    before = _counts(layout)
+    ours = _rollouts(layout)["started"] + 1
     started = time.monotonic()
     os.kill(pid, signal.SIGUSR1)
     while time.monotonic() - started < timeout:
-        now = _counts(layout)
-        if now["done"] != before["done"]:
+        now = _rollouts(layout)
+        if now["done"] >= ours:
             return Rollout(running=True, seconds=time.monotonic() - started)
-        if now["failed"] != before["failed"]:
+        if now["failed"] >= ours:
             raise LocalError(
                 f"the new web process did not start: {now['error']}; the old one keeps "
                 "serving, and the secrets file already holds the new values (see "

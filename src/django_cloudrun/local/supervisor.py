@@ -103,7 +103,8 @@ class Supervisor:
         self.database: DatabaseServer | None = None
         self.media: Media | None = None
         self.rollout_requested = False
-        self.rollouts = {"done": 0, "failed": 0, "error": ""}
+        # Rollouts are numbered: "done" and "failed" hold the number of the last of each.
+        self.rollouts: dict[str, Any] = {"started": 0, "done": 0, "failed": 0, "error": ""}
 
     # -- signals, state ---------------------------------------------------------------------
 
@@ -343,6 +344,9 @@ class Supervisor:
         revision: a new process on the same socket, its startup probe, then the old one
         stopped (its requests in flight finish). If the new one fails, the old one stays."""
         self.rollout_requested = False
+        number = self.rollouts["started"] + 1
+        self.rollouts = {**self.rollouts, "started": number}
+        self._publish()  # before the secrets are read: see rollout.roll_out
         web = self.components["web"]
         old = web.proc
         self.on_event("web: starting a new process with the current secrets")
@@ -358,14 +362,13 @@ class Supervisor:
             if web.proc is not None and web.proc is not old:
                 web.proc.stop(self.options.probes.grace)
             web.proc = old
-            self.rollouts = {**self.rollouts, "failed": self.rollouts["failed"] + 1,
-                             "error": str(error)}  # fmt: skip
+            self.rollouts = {**self.rollouts, "failed": number, "error": str(error)}
             self.on_event(f"web: the new process failed ({error}); the old one keeps serving")
             self._set("web", "ready", self.url)
             return
         if old is not None:
             old.stop(self.options.probes.grace)
-        self.rollouts = {**self.rollouts, "done": self.rollouts["done"] + 1, "error": ""}
+        self.rollouts = {**self.rollouts, "done": number, "error": ""}
         self.on_event("web: moved to the new process; the old one stopped")
         self._publish()
 
