@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from .dbstart import retry_while_starting
 from .errors import CloudRunError
 
 __all__ = [
@@ -92,8 +93,10 @@ def _validate(target: AppDatabase) -> None:
         )
 
 
-def _connect(admin: AdminCredentials, dbname: str) -> psycopg.Connection:
-    try:
+def _connect(
+    admin: AdminCredentials, dbname: str, report: Callable[[str], None]
+) -> psycopg.Connection:
+    def connect() -> psycopg.Connection:
         return psycopg.connect(
             host=admin.host or None,
             port=admin.port or None,
@@ -103,6 +106,9 @@ def _connect(admin: AdminCredentials, dbname: str) -> psycopg.Connection:
             autocommit=True,
             connect_timeout=10,
         )
+
+    try:
+        return retry_while_starting(connect, report)
     except psycopg.OperationalError as error:
         # libpq's message names the host and the reason, never the password.
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no reason given"
@@ -197,7 +203,7 @@ def _ensure_database(
 def _ensure_schema_and_extensions(
     admin: AdminCredentials, target: AppDatabase, report: Callable[[str], None]
 ) -> None:
-    with _connect(admin, target.database) as conn:
+    with _connect(admin, target.database, report) as conn:
         conn.execute(
             sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(
                 sql.Identifier(target.owning_role)
@@ -220,7 +226,7 @@ def initialize(
 ) -> None:
     """Create or update the role and database of ``target``; safe to run any number of times."""
     _validate(target)
-    with _connect(admin, "postgres") as conn:
+    with _connect(admin, "postgres", report) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             if target.owner:

@@ -4,9 +4,11 @@ Start, in order: the database, media, the jobs of config.topology.JOBS (each a s
 process with its own environment; a failing job stops everything), then the web service
 (`manage.py cloudrun_serve`), which is "ready" only once its startup probe passes. While
 running, the liveness probe restarts a web process that stops answering, a web process
-that exits is started again, and the [[cron]] entries run on their schedules (local.cron:
-a failing run is reported, never fatal). On SIGTERM or Ctrl-C everything stops in reverse
-order: SIGTERM, a grace period, SIGKILL; no process is left.
+that exits is started again, an embedded PostgreSQL that dies is started again (as Cloud
+SQL restores its instance; the web service keeps running and reconnects), and the [[cron]]
+entries run on their schedules (local.cron: a failing run is reported, never fatal). On
+SIGTERM or Ctrl-C everything stops in reverse order: SIGTERM, a grace period, SIGKILL; no
+process is left.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Supervisor:
         self.clock = clock
         self.listener: Listener | None = None
         self.database: DatabaseServer | None = None
+        self.database_backoff = 1.0
         self.media: Media | None = None
         self.rollout_requested = False
         # Rollouts are numbered: "done" and "failed" hold the number of the last of each.
@@ -188,9 +191,9 @@ class Supervisor:
         secrets = current_secrets(self.layout.secrets, self.config, self.clock())
         self._set("database", "starting")
         database = open_database(self.layout, self.config, secrets, self.options.database_url,
-                                 report=self._event)  # fmt: skip
-        self.components["database"].proc = database.proc
+                                 report=self._event, check=self._check)  # fmt: skip
         self.database = database
+        self.components["database"].proc = database.proc
         self._set("database", "running", database.description)
         self._check()
         self._set("media", "starting")
@@ -292,15 +295,7 @@ class Supervisor:
         failures, backoff = 0, 1.0
         next_probe = time.monotonic() + probes.liveness_period
         while not self.stop_requested:
-            for name in ("database", "media"):
-                proc = self.components[name].proc
-                if proc is not None and not proc.running():
-                    self._set(name, "failed", f"exit code {proc.returncode}")
-                    raise LocalError(
-                        f"{name} exited unexpectedly with code {proc.returncode}; its log: "
-                        f"{proc.log_path}",
-                        detail=tail(proc.log_path),
-                    )
+            self._watch_dependencies()
             web = self.components["web"]
             reason = ""
             if web.proc is not None and not web.proc.running():
@@ -322,6 +317,47 @@ class Supervisor:
             else:
                 self.cron.tick()
                 time.sleep(0.1)
+
+    def _watch_dependencies(self) -> None:
+        """A dead embedded PostgreSQL is started again; media that dies ends `up`."""
+        media = self.components["media"].proc
+        if media is not None and not media.running():
+            self._set("media", "failed", f"exit code {media.returncode}")
+            raise LocalError(
+                f"media exited unexpectedly with code {media.returncode}; its log: "
+                f"{media.log_path}",
+                detail=tail(media.log_path),
+            )
+        database = self.components["database"].proc
+        if database is not None and not database.running():
+            self._restart_database(database)
+
+    def _restart_database(self, dead: Proc) -> None:
+        """Start the embedded server again and wait until it accepts connections (crash
+        recovery first); on failure, try again later with a growing delay."""
+        assert self.database is not None and self.database.cluster is not None
+        component = self.components["database"]
+        component.restarts += 1
+        reason = _ended(dead.returncode)
+        self.on_event(
+            f"database: PostgreSQL {reason}; restarting it (restart {component.restarts})"
+        )
+        self._set("database", "restarting", reason)
+        dead.stop(0)  # its backends too: they hold the shared memory a new server needs
+        started = time.monotonic()
+        try:
+            component.proc = self.database.cluster.start(check=self._check)
+        except LocalError as error:
+            self._set("database", "failed", str(error))
+            delay = self.database_backoff
+            self.on_event(f"database: restart failed ({error}); next try in {delay:.0f} s")
+            self.database_backoff = min(MAX_BACKOFF, delay * 2)
+            self._sleep(delay)
+            return
+        self.database_backoff = 1.0
+        self._set("database", "running", self.database.description)
+        seconds = time.monotonic() - started
+        self.on_event(f"database: accepting connections again after {seconds:.1f} s")
 
     def _restart_web(self, reason: str, backoff: float) -> float:
         web = self.components["web"]
@@ -396,3 +432,13 @@ class Supervisor:
         self.phase = "stopped"
         self._publish()
         self.lock.release()
+
+
+def _ended(returncode: int | None) -> str:
+    """How a process ended, in words: "was killed by SIGKILL", "exited with code 1"."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from ... import contract
+from ...dbstart import DatabaseStarting, wait_until_accepting
 from ...locks import advisory_lock
 from ...superuser import SuperuserError, ensure_superuser
 from ..arguments import add_database_argument
@@ -32,6 +33,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         alias, verbosity = options["database"], options["verbosity"]
+        report = self.stdout.write if verbosity >= 1 else (lambda _: None)
+        try:
+            wait_until_accepting(connections[alias], report)
+        except DatabaseStarting as error:
+            raise CommandError(str(error)) from None
         if not options["skip_checks"]:
             self.check(databases=[alias])
         with advisory_lock(connections[alias], MIGRATE_LOCK_KEY):
