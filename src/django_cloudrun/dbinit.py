@@ -244,11 +244,13 @@ def initialize(
                 conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
-def retire_login(admin: AdminCredentials, role: str) -> None:
+def retire_login(
+    admin: AdminCredentials, role: str, report: Callable[[str], None] = lambda _: None
+) -> None:
     """Refuse every new session of ``role``: no LOGIN, no password. Its open sessions end
     on their own (no transaction is cut); a later rotation gives it a new password."""
     validate_identifier("role", role)
-    with _connect(admin, "postgres") as conn:
+    with _connect(admin, "postgres", report) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             conn.execute(
