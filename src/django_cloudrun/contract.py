@@ -46,8 +46,10 @@ __all__ = [
     "DB_ADMIN_USER",
     "DB_ADMIN_PASSWORD",
     "DB_EXTENSIONS",
+    "DB_OWNER_ROLE",
     "SECRET_KEY",
     "DJANGO_SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -157,11 +159,24 @@ DB_EXTENSIONS = EnvVar(
     "Comma-separated PostgreSQL extensions db-init creates.",
     scope=Scope.DB_INIT,
 )
+DB_OWNER_ROLE = EnvVar(
+    "DB_OWNER_ROLE",
+    "NOLOGIN role that owns the database and its schema, for alternating users: DB_USER is "
+    "one of two login roles that are its members and work as it (their role default), so "
+    "`rotate db-password` changes the one not in use. Unset: DB_USER owns the database.",
+    scope=Scope.DB_INIT,
+)
 SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
 DJANGO_SECRET_KEY = EnvVar(
     "DJANGO_SECRET_KEY",
     "SECRET_KEY's value again, for settings that read it under this name (django-environ "
     'templates: env("DJANGO_SECRET_KEY")).',
+    secret=True,
+)
+SECRET_KEY_FALLBACKS = EnvVar(
+    "SECRET_KEY_FALLBACKS",
+    "Comma-separated previous SECRET_KEYs, still accepted for sessions, password-reset links "
+    "and signed cookies during the grace period after `rotate secret-key`.",
     secret=True,
 )
 CLOUDRUN_SECRET_VARIABLES = EnvVar(

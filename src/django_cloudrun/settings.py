@@ -6,6 +6,7 @@ always apply on Cloud Run (K_SERVICE is set in the service, CLOUD_RUN_JOB in its
 
 - DEBUG is False, whatever DJANGO_DEBUG or settings.py say;
 - SECRET_KEY comes from the environment (Secret Manager); a key written in the source is refused;
+  SECRET_KEY_FALLBACKS lists the keys a rotation retired, so what they signed stays valid;
 - ALLOWED_HOSTS never contains "*": it lists the service URLs and custom domains;
 - cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https;
   over plain http (the local target) the https redirect and Secure cookies are off.
@@ -92,6 +93,7 @@ def configure(
     _ensure_app(namespace)
     namespace["DEBUG"] = False if production else _debug(namespace, env)
     namespace["SECRET_KEY"] = _secret_key(namespace, env, production)
+    _secret_key_fallbacks(namespace, env)
     _hosts(namespace, env, production)
     _databases(namespace, env, production)
     media_mode = _media_mode(env)
@@ -160,6 +162,13 @@ def _secret_key(namespace: Mapping[str, Any], env: Mapping[str, str], production
             "local development."
         )
     return str(in_source)
+
+
+def _secret_key_fallbacks(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    """Keys retired by a rotation still verify what they signed; new signatures use SECRET_KEY."""
+    fallbacks = _csv(env, contract.SECRET_KEY_FALLBACKS)
+    if fallbacks or not _user_set(namespace, "SECRET_KEY_FALLBACKS"):
+        namespace["SECRET_KEY_FALLBACKS"] = fallbacks
 
 
 def _csv(env: Mapping[str, str], var: contract.EnvVar) -> list[str]:

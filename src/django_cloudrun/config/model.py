@@ -37,6 +37,7 @@ from .sections import (
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
+    RotationConfig,
     StateConfig,
     StaticConfig,
     SuperuserConfig,
@@ -137,6 +138,7 @@ class CloudRunConfig(Table):
         default_factory=MonitoringConfig, description="Monitoring."
     )
     build: BuildConfig = Field(default_factory=BuildConfig, description="Cloud Build.")
+    rotation: RotationConfig = Field(default_factory=RotationConfig, description="Secret rotation.")
     state: StateConfig = Field(
         default_factory=StateConfig, description="Deployment state (Pulumi)."
     )

@@ -39,6 +39,7 @@ __all__ = [
     "LoggingConfig",
     "MediaConfig",
     "MonitoringConfig",
+    "RotationConfig",
     "StateConfig",
     "StaticConfig",
     "SuperuserConfig",
@@ -193,6 +194,18 @@ class HttpConfig(Table):
         description="Largest request body in MiB; a larger one is answered 413 before it is "
         "read. Uploads are spooled to /tmp, which is the instance's memory: keep "
         "max_concurrency x this limit within memory.",
+    )
+
+
+class RotationConfig(Table):
+    """Rotation of the generated secrets (`django-cloudrun rotate`)."""
+
+    grace_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="Days a retired SECRET_KEY stays in SECRET_KEY_FALLBACKS, so sessions and "
+        "password-reset links signed with it stay valid; a later rotation or `up` drops it.",
     )
 
 

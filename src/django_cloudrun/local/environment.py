@@ -27,6 +27,7 @@ from ..contract import Scope
 from .database import DatabaseServer
 from .errors import LocalError
 from .media import Media
+from .rotation import rotated_values, rotation_environment
 
 __all__ = [
     "PASSTHROUGH",
@@ -145,6 +146,6 @@ def target_for(
         config,
         placement,
         {**secrets, **database.secrets},
-        {**database.values, **media.values},
-        media.extra,
+        {**database.values, **media.values, **rotated_values(secrets, config)},
+        {**media.extra, **rotation_environment(secrets, config)},
     )

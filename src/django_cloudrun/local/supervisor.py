@@ -32,10 +32,11 @@ from .database import DatabaseServer, open_database
 from .environment import LocalTarget, target_for
 from .errors import LocalError
 from .layout import layout_for
-from .media import prepare_media
+from .listener import Listener
+from .media import Media, prepare_media
 from .probes import Probes, probe
 from .processes import Proc, check_port_free, spawn, start_time, tail
-from .secrets import ensure_secrets
+from .rotation import current_secrets
 from .state import UpLock, write_state
 
 __all__ = ["COMPONENTS", "Component", "Options", "Supervisor"]
@@ -99,18 +100,28 @@ class Supervisor:
         self.emulator = ""  # STORAGE_EMULATOR_HOST in media mode api, for `run`
         self.lock = UpLock(self.layout.lock)
         self.target: LocalTarget | None = None
+        self.clock = clock
+        self.listener: Listener | None = None
         self.database: DatabaseServer | None = None
         self.database_backoff = 1.0
+        self.media: Media | None = None
+        self.rollout_requested = False
+        # Rollouts are numbered: "done" and "failed" hold the number of the last of each.
+        self.rollouts: dict[str, Any] = {"started": 0, "done": 0, "failed": 0, "error": ""}
 
     # -- signals, state ---------------------------------------------------------------------
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._request_stop)
+        signal.signal(signal.SIGUSR1, self._request_rollout)
 
     def _request_stop(self, signum: int, _frame: Any) -> None:
         self.stop_requested += 1
         self.signal_name = signal.Signals(signum).name
+
+    def _request_rollout(self, _signum: int, _frame: Any) -> None:
+        self.rollout_requested = True
 
     def run(self, on_ready: Callable[[dict[str, Any]], None] = lambda _: None) -> None:
         """Start, watch until SIGTERM/SIGINT/SIGHUP, stop; a LocalError comes after the stop.
@@ -156,6 +167,7 @@ class Supervisor:
             "superuser": self.config.superuser.username, "emulator": self.emulator,
             "components": {name: c.as_dict() for name, c in self.components.items()},
             "cron": [entry.as_dict() for entry in self.cron.entries.values()],
+            "rollouts": dict(self.rollouts),
         }  # fmt: skip
 
     def _set(self, name: str, state: str, detail: str = "") -> None:
@@ -174,7 +186,9 @@ class Supervisor:
         self.layout.create()
         self.lock.acquire()
         check_port_free(self.options.port)
-        secrets = ensure_secrets(self.layout.secrets, self.config)
+        # Only this machine may connect: the local superuser's password is no secret here.
+        self.listener = Listener(LOCAL_HOST, self.options.port)
+        secrets = current_secrets(self.layout.secrets, self.config, self.clock())
         self._set("database", "starting")
         database = open_database(self.layout, self.config, secrets, self.options.database_url,
                                  report=self._event, check=self._check)  # fmt: skip
@@ -186,14 +200,19 @@ class Supervisor:
         media = prepare_media(self.layout, self.config)
         self.components["media"].proc = media.proc
         self.emulator = media.extra.get(STORAGE_EMULATOR_HOST.name, "")
+        self.media = media
         self._set("media", "running", media.describe(self.config))
-        self.target = target_for(self.config, self.options.port, database, media, secrets)
+        self.target = self._target(secrets)
         for job in JOBS:
             self._run_job(job)
         self._start_web()
         self.cron.start()
         self.phase = "ready"
         self._publish()
+
+    def _target(self, secrets: dict[str, str]) -> LocalTarget:
+        assert self.database is not None and self.media is not None
+        return target_for(self.config, self.options.port, self.database, self.media, secrets)
 
     def _run_job(self, job: Job) -> None:
         assert self.target is not None
@@ -211,11 +230,16 @@ class Supervisor:
         self._set(job.name, "done")
 
     def _spawn(
-        self, name: str, command: tuple[str, ...], env: dict[str, str], append: bool = False
+        self,
+        name: str,
+        command: tuple[str, ...],
+        env: dict[str, str],
+        append: bool = False,
+        pass_fds: tuple[int, ...] = (),
     ) -> Proc:
         argv = [sys.executable, "manage.py", *command]
         return spawn(name, argv, env=env, cwd=self.layout.project,
-                     log_path=self.layout.log(name), append=append)  # fmt: skip
+                     log_path=self.layout.log(name), append=append, pass_fds=pass_fds)  # fmt: skip
 
     def _spawn_cron(self, job: Job) -> Proc:
         assert self.target is not None
@@ -233,12 +257,18 @@ class Supervisor:
         web = self.components["web"]
         self._set("web", "starting", "waiting for the startup probe " + STARTUP_PROBE.path)
         environment = self.target.service(self.options.port)
-        # Only this machine may connect: the local superuser's password is no secret here.
-        serve = ("cloudrun_serve", "--host", LOCAL_HOST)
-        web.proc = self._spawn("web", serve, environment, append)
+        assert self.listener is not None
+        sockets = self.listener.for_process()
+        serve = ("cloudrun_serve", *sockets.serve_arguments())
+        try:
+            web.proc = self._spawn("web", serve, environment, append, pass_fds=sockets.fds)
+        finally:
+            probe_port = sockets.probe_port
+            sockets.release()
         probes = self.options.probes
         deadline = time.monotonic() + probes.startup_timeout
-        while not probe(self.options.port, STARTUP_PROBE.path, probes.startup_probe_timeout):
+        # Its own socket: during a rollout the shared port still reaches the old process.
+        while not probe(probe_port, STARTUP_PROBE.path, probes.startup_probe_timeout):
             if not web.proc.running():
                 self._set("web", "failed", f"exit code {web.proc.returncode}")
                 raise LocalError(
@@ -277,7 +307,10 @@ class Supervisor:
                 if failures >= probes.liveness_failures:
                     path = LIVENESS_PROBE.path
                     reason = f"liveness probe {path} failed {failures} times in a row"
-            if reason:
+            if self.rollout_requested and not reason:
+                self._roll_web()
+                next_probe = time.monotonic() + probes.liveness_period
+            elif reason:
                 failures = 0
                 backoff = self._restart_web(reason, backoff)
                 next_probe = time.monotonic() + probes.liveness_period
@@ -342,6 +375,39 @@ class Supervisor:
         self.on_event(f"web: ready again after restart {web.restarts}")
         return 1.0
 
+    def _roll_web(self) -> None:
+        """Move the web service to the current secrets as Cloud Run moves it to a new
+        revision: a new process on the same socket, its startup probe, then the old one
+        stopped (its requests in flight finish). If the new one fails, the old one stays."""
+        self.rollout_requested = False
+        number = self.rollouts["started"] + 1
+        self.rollouts = {**self.rollouts, "started": number}
+        self._publish()  # before the secrets are read: see rollout.roll_out
+        web = self.components["web"]
+        old = web.proc
+        self.on_event("web: starting a new process with the current secrets")
+        try:
+            self.target = self._target(current_secrets(self.layout.secrets, self.config,
+                                                       self.clock()))  # fmt: skip
+            self._start_web(append=True)
+        except Stopping:
+            if old is not None:  # `stop` stops the new process, which is web's now
+                old.stop(self.options.probes.grace)
+            raise
+        except LocalError as error:
+            if web.proc is not None and web.proc is not old:
+                web.proc.stop(self.options.probes.grace)
+            web.proc = old
+            self.rollouts = {**self.rollouts, "failed": number, "error": str(error)}
+            self.on_event(f"web: the new process failed ({error}); the old one keeps serving")
+            self._set("web", "ready", self.url)
+            return
+        if old is not None:
+            old.stop(self.options.probes.grace)
+        self.rollouts = {**self.rollouts, "done": number, "error": ""}
+        self.on_event("web: moved to the new process; the old one stopped")
+        self._publish()
+
     # -- stop -------------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -352,6 +418,8 @@ class Supervisor:
         if self.signal_name:
             self.on_event(f"{self.signal_name}: stopping everything in reverse order")
         grace = 1.0 if self.stop_requested > 1 else self.options.probes.grace
+        if self.listener is not None:  # new connections are refused from now on
+            self.listener.close()
         for name in reversed(self.order):
             component = self.components[name]
             if component.proc is not None and component.proc.running():
