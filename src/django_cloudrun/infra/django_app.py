@@ -31,6 +31,7 @@ from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
 from .build import Builds, builds, repository
 from .cloud_run_app import CloudRunApp
 from .database import Database, database
+from .edge import Edge, edge_resources
 from .monitoring import Monitoring, monitoring_resources
 from .network import vpc_access
 from .private_services import private_services_access
@@ -122,6 +123,7 @@ class DjangoApp(pulumi.ComponentResource):
     builds: Builds
     monitoring: Monitoring
     schedule: Schedule
+    edge: Edge | None
     url: pulumi.Output[str]
     connection_name: pulumi.Output[str]
 
@@ -141,6 +143,9 @@ class DjangoApp(pulumi.ComponentResource):
         env = self._environments(name, config, project, number, labels)
         self.app = CloudRunApp(
             name, self._app_args(args, env, labels), opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.edge = edge_resources(
+            name, config, project=project, service=self.app.service.name, parent=self
         )
         self.schedule = cron_schedule(
             name,
@@ -176,6 +181,10 @@ class DjangoApp(pulumi.ComponentResource):
                 "build_account": self.builds.account.email,
                 "build_sources": self.builds.sources.name,
                 "images": images.registry_uri,
+                "addresses": {
+                    version: address.address
+                    for version, address in (self.edge.addresses if self.edge else {}).items()
+                },
             }
         )
 

@@ -1,0 +1,180 @@
+"""The edge: load balancer, managed certificate, HTTP redirect, Cloud Armor, and their wiring."""
+
+from __future__ import annotations
+
+from django_cloudrun.infra.armor import DEFAULT_PRIORITY, WAF_RULES
+from infra_support import SERVICE, deploy
+
+ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
+NEG = "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup"
+BACKEND = "gcp:compute/backendService:BackendService"
+URL_MAP = "gcp:compute/uRLMap:URLMap"
+CERTIFICATE = "gcp:compute/managedSslCertificate:ManagedSslCertificate"
+HTTPS_PROXY = "gcp:compute/targetHttpsProxy:TargetHttpsProxy"
+HTTP_PROXY = "gcp:compute/targetHttpProxy:TargetHttpProxy"
+RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
+POLICY = "gcp:compute/securityPolicy:SecurityPolicy"
+EDGE_TYPES = (ADDRESS, NEG, BACKEND, URL_MAP, CERTIFICATE, HTTPS_PROXY, HTTP_PROXY, RULE, POLICY)
+PREFIX = "https://www.googleapis.com/compute/v1/projects/my-project"
+
+DOMAINS = 'custom_domains = ["shop.example.com", "www.shop.example.com"]\n'
+WAF = DOMAINS + "[edge.waf]\nenabled = true\n"
+
+
+def test_without_a_load_balancer_nothing_of_the_edge_is_declared():
+    declared = deploy()
+    assert not [key for key in declared.inputs if key[0] in EDGE_TYPES]
+    assert declared.one(SERVICE)["ingress"] == "INGRESS_TRAFFIC_ALL"
+
+
+def test_custom_domains_get_a_load_balancer_and_the_service_only_admits_it():
+    declared = deploy(DOMAINS)
+    assert declared.one(SERVICE)["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    assert {name for (typ, name) in declared.inputs if typ in EDGE_TYPES} == {
+        "demo-django-neg",
+        "demo-django-backend",
+        "demo-django-urls",
+        "demo-django-cert",
+        "demo-django-https",
+        "demo-django-redirect",
+        "demo-django-http",
+        "demo-django-ipv4",
+        "demo-django-ipv6",
+        "demo-django-https-ipv4",
+        "demo-django-http-ipv4",
+        "demo-django-https-ipv6",
+        "demo-django-http-ipv6",
+    }
+
+
+def test_the_serverless_neg_names_the_service_in_its_region():
+    declared = deploy('region = "europe-west1"\n' + DOMAINS)
+    neg = declared.one(NEG)
+    assert neg["networkEndpointType"] == "SERVERLESS"
+    assert neg["region"] == "europe-west1"
+    assert neg["cloudRun"] == {"service": declared.one(SERVICE)["name"]}
+
+
+def test_https_goes_through_the_certificate_and_url_map_to_the_neg():
+    declared = deploy(DOMAINS)
+    backend = declared.one(BACKEND)
+    assert backend["loadBalancingScheme"] == "EXTERNAL_MANAGED"
+    assert backend["backends"] == [
+        {"group": "projects/my-project/regions/us-central1/networkEndpointGroups/demo-django-neg"}
+    ]
+    assert "securityPolicy" not in backend  # no WAF asked for
+    assert declared.named(URL_MAP, "demo-django-urls")["defaultService"] == (
+        "projects/my-project/global/backendServices/demo-django-backend"
+    )
+    assert declared.one(CERTIFICATE)["managed"] == {
+        "domains": ["shop.example.com", "www.shop.example.com"]
+    }
+    proxy = declared.one(HTTPS_PROXY)
+    assert proxy["urlMap"] == "projects/my-project/global/urlMaps/demo-django-urls"
+    assert proxy["sslCertificates"] == [
+        "projects/my-project/global/sslCertificates/demo-django-cert"
+    ]
+
+
+def test_each_address_takes_https_on_443_and_http_on_80():
+    declared = deploy(DOMAINS)
+    addresses = declared.of_type(ADDRESS)
+    assert {name: a["ipVersion"] for name, a in addresses.items()} == {
+        "demo-django-ipv4": "IPV4",
+        "demo-django-ipv6": "IPV6",
+    }
+    rules = declared.of_type(RULE)
+    targets = {
+        name: (rule["ipAddress"], rule["portRange"], rule["target"].rsplit("/", 1)[-1])
+        for name, rule in rules.items()
+    }
+    assert targets == {
+        "demo-django-https-ipv4": ("203.0.113.10", "443", "demo-django-https"),
+        "demo-django-http-ipv4": ("203.0.113.10", "80", "demo-django-http"),
+        "demo-django-https-ipv6": ("2001:db8::1", "443", "demo-django-https"),
+        "demo-django-http-ipv6": ("2001:db8::1", "80", "demo-django-http"),
+    }
+    assert {rule["loadBalancingScheme"] for rule in rules.values()} == {"EXTERNAL_MANAGED"}
+
+
+def test_http_is_redirected_to_https_keeping_the_query():
+    declared = deploy(DOMAINS)
+    redirect = declared.named(URL_MAP, "demo-django-redirect")
+    assert redirect["defaultUrlRedirect"] == {
+        "httpsRedirect": True,
+        "stripQuery": False,
+        "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT",
+    }
+    assert "defaultService" not in redirect
+    assert declared.one(HTTP_PROXY)["urlMap"] == (
+        "projects/my-project/global/urlMaps/demo-django-redirect"
+    )
+
+
+def test_the_waf_policy_is_on_the_backend_service():
+    declared = deploy(WAF)
+    policy = declared.one(POLICY)
+    assert policy["type"] == "CLOUD_ARMOR"
+    assert declared.one(BACKEND)["securityPolicy"] == (
+        f"{PREFIX}/global/securityPolicies/demo-django-armor"
+    )
+
+
+def _rules(text: str) -> dict[int, dict]:
+    return {rule["priority"]: rule for rule in deploy(text).one(POLICY)["rules"]}
+
+
+def test_the_policy_denies_the_owasp_rule_sets_at_the_chosen_sensitivity():
+    rules = _rules(WAF + "sensitivity = 3\n")
+    owasp = [rule for rule in rules.values() if rule["action"] == "deny(403)"]
+    assert [rule["match"]["expr"]["expression"] for rule in owasp] == [
+        f"evaluatePreconfiguredWaf('{name}', {{'sensitivity': 3}})"
+        for name in (
+            "sqli-v33-stable",
+            "xss-v33-stable",
+            "lfi-v33-stable",
+            "rfi-v33-stable",
+            "rce-v33-stable",
+            "scannerdetection-v33-stable",
+            "protocolattack-v33-stable",
+        )
+    ]
+    assert len(owasp) == len(WAF_RULES)
+    assert not any(rule["preview"] for rule in owasp)
+
+
+def test_login_is_throttled_harder_than_the_site_and_after_the_waf():
+    rules = _rules(
+        WAF + 'rate_limit_per_minute = 300\nlogin_rate_limit_per_minute = 5\nlogin_path = "/x/"\n'
+    )
+    throttles = sorted(
+        (priority, rule) for priority, rule in rules.items() if rule["action"] == "throttle"
+    )
+    (login_priority, login), (site_priority, site) = throttles
+    waf_priorities = [p for p, rule in rules.items() if rule["action"] == "deny(403)"]
+    assert max(waf_priorities) < login_priority < site_priority < DEFAULT_PRIORITY
+    assert login["match"]["expr"]["expression"] == "request.path.startsWith('/x/')"
+    assert site["match"] == {"versionedExpr": "SRC_IPS_V1", "config": {"srcIpRanges": ["*"]}}
+    for rule, count in ((login, 5), (site, 300)):
+        assert rule["rateLimitOptions"] == {
+            "conformAction": "allow",
+            "exceedAction": "deny(429)",
+            "enforceOnKey": "IP",
+            "rateLimitThreshold": {"count": count, "intervalSec": 60},
+        }
+
+
+def test_the_default_rule_allows_every_address_last():
+    default = _rules(WAF)[DEFAULT_PRIORITY]
+    assert default["action"] == "allow"
+    assert default["match"] == {"versionedExpr": "SRC_IPS_V1", "config": {"srcIpRanges": ["*"]}}
+
+
+def test_preview_mode_logs_every_rule_but_enforces_none():
+    rules = _rules(WAF + 'mode = "preview"\n')
+    assert all(rule["preview"] for p, rule in rules.items() if p != DEFAULT_PRIORITY)
+    assert len(rules) == len(WAF_RULES) + 3
+
+
+def test_backend_logs_every_request_for_armor_decisions():
+    assert deploy(WAF).one(BACKEND)["logConfig"] == {"enable": True, "sampleRate": 1}
