@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django_cloudrun.config import parse_config
 from django_cloudrun.infra.armor import DEFAULT_PRIORITY, WAF_RULES
+from django_cloudrun.infra.plan import plan
 from infra_support import SERVICE, deploy
 
 ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
@@ -178,3 +180,32 @@ def test_preview_mode_logs_every_rule_but_enforces_none():
 
 def test_backend_logs_every_request_for_armor_decisions():
     assert deploy(WAF).one(BACKEND)["logConfig"] == {"enable": True, "sampleRate": 1}
+
+
+def test_plan_prices_four_forwarding_rules_without_a_waf():
+    cost = plan(parse_config(DOMAINS))["edge_cost"]
+    # 4 rules are within the first 5, billed together at $0.025 an hour for 730 hours.
+    assert cost["lines"] == [{"item": "forwarding rules", "quantity": 4, "monthly_usd": 18.25}]
+    assert cost["total_usd"] == 18.25
+
+
+def test_plan_adds_the_armor_policy_and_each_of_its_rules():
+    cost = plan(parse_config(WAF))["edge_cost"]
+    rules = len(WAF_RULES) + 3  # the OWASP rules, two throttles, the default rule
+    assert cost["lines"][1:] == [
+        {"item": "Cloud Armor policy", "quantity": 1, "monthly_usd": 5.0},
+        {"item": "Cloud Armor rules", "quantity": rules, "monthly_usd": float(rules)},
+    ]
+    assert cost["total_usd"] == 18.25 + 5 + rules
+
+
+def test_plan_prices_nothing_without_a_load_balancer():
+    assert plan(parse_config(""))["edge_cost"]["lines"] == []
+
+
+def test_plan_stops_warning_of_no_waf_once_one_is_enabled():
+    assert not [w for w in plan(parse_config(WAF))["warnings"] if "Cloud Armor" in w]
+    assert any(
+        w.startswith("ingress_settings = internal-and-cloud-load-balancing with no Cloud Armor")
+        for w in plan(parse_config(DOMAINS))["warnings"]
+    )

@@ -19,6 +19,7 @@ from pulumi.runtime.rpc import is_rpc_secret
 from ..config import CloudRunConfig, looks_secret, secret_warnings
 from ..config.topology import not_deployable_warnings
 from ..contract import REDACTED
+from .cost import edge_cost
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
 from .program import PLACEHOLDER_PROJECT, build, project_of
@@ -144,6 +145,7 @@ def plan(config: CloudRunConfig, *, image: str | None = None) -> dict[str, Any]:
         "resources": resources,
         "iam": iam_matrix(resources),
         "budget": budget.as_dict(),
+        "edge_cost": edge_cost(config),
         "warnings": warnings(config) + engine.lines,
     }
 
@@ -220,10 +222,11 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "public = true: anyone on the internet may invoke the service (its invoker IAM "
             "check is off); set public = false to require IAM authentication"
         )
-    if config.ingress_settings == "all":
+    if not config.edge.waf.enabled:
         out.append(
-            "ingress_settings = all with no Cloud Armor policy: requests reach the service "
-            "with no WAF in front (a load balancer with Cloud Armor is not deployable yet)"
+            f"ingress_settings = {config.ingress_settings} with no Cloud Armor policy: "
+            "requests reach the service with no WAF in front; [edge.waf] enabled = true "
+            "(with custom_domains) puts one in front"
         )
     db = config.database
     if not db.deletion_protection:
