@@ -174,7 +174,10 @@ class FakeEngine:
                 [ResourceFailure(u, declared.types[u], self.message) for u in failed],
             )
         service = program.config.service_name
-        return {"url": f"https://{service}-{PROJECT_NUMBER}.{stack.region}.run.app"}
+        outputs = {"url": f"https://{service}-{PROJECT_NUMBER}.{stack.region}.run.app"}
+        if program.config.load_balanced:  # the addresses the offline mocks give
+            outputs.update(edge_ipv4="203.0.113.10", edge_ipv6="2001:db8::1")
+        return outputs
 
     def _failing(self) -> bool:
         return self.fail is not None and (self.fail_times is None or self.fail_times > 0)

@@ -62,6 +62,20 @@ def test_deploy_of_a_private_service_says_how_to_reach_it(cli, project_dir):
     )
 
 
+def test_deploy_behind_a_load_balancer_ends_with_the_dns_records_to_create(cli, project_dir):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('custom_domains = ["shop.example.com"]\n')
+    result = cli("deploy", "--image", f"img@{DIGEST}")
+    assert result.exit_code == 0, result.output
+    tail = [line.rstrip() for line in result.stdout.splitlines()]
+    assert tail[-2:] == [
+        "          shop.example.com A 203.0.113.10",
+        "          shop.example.com AAAA 2001:db8::1",
+    ]
+    assert tail[-3].startswith("DNS       create these records at your DNS provider")
+    assert "URL       https://shop.example.com" in tail
+
+
 def test_deploy_failure_is_one_red_line_on_stderr(cli, cli_fakes):
     cli_fakes.engine.fail = f"{SERVICE}-migrate"
     result = cli("deploy", "--image", f"img@{DIGEST}")

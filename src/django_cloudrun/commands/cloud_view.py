@@ -132,6 +132,15 @@ def deployment_summary(result: Deployment) -> list[Text]:
             )
         )
     rows += [("Status", "django-cloudrun status --cloud"), ("Logs", "django-cloudrun logs --cloud")]
+    if result.dns_records:
+        rows.append(
+            (
+                "DNS",
+                "create these records at your DNS provider; the certificate is issued once "
+                "they resolve, which can take up to an hour:",
+            )
+        )
+        rows += [("", f"{r.name} {r.type} {r.value}") for r in result.dns_records]
     return [Text.assemble((f"{label:<10}", "bold"), value) for label, value in rows]
 
 
