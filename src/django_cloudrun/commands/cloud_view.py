@@ -25,6 +25,7 @@ from ..cloud.events import (
     Step,
     short_type,
 )  # fmt: skip
+from ..cloud.interfaces import CertificateState
 from ..cloud.observe import Status
 
 __all__ = ["DeployView", "deployment_summary", "status_view"]
@@ -148,6 +149,15 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else ""
 
 
+def _certificate(state: CertificateState) -> Text:
+    """ACTIVE in green; otherwise the status and each domain's, which say what is missing
+    (FAILED_NOT_VISIBLE: the domain does not resolve to the load balancer yet)."""
+    if state.status == "ACTIVE":
+        return Text.assemble(("ACTIVE", "green"), f" {state.name}")
+    domains = ", ".join(f"{domain} {status}" for domain, status in sorted(state.domains.items()))
+    return Text.assemble((state.status, "yellow"), f" {state.name}: {domains}")
+
+
 def status_view(result: Status) -> list[Any]:
     """What `status --cloud` prints: the service, its traffic, the jobs' last executions."""
     state = result.state
@@ -168,6 +178,8 @@ def status_view(result: Status) -> list[Any]:
     grid.add_row("Traffic", traffic or "none")
     if state.image:
         grid.add_row("Image", state.image)
+    for certificate in result.certificates:
+        grid.add_row("Certificate", _certificate(certificate))
     jobs = Table(box=None, padding=(0, 2), show_edge=False)
     for column in ("job", "execution", "status", "started", "finished"):
         jobs.add_column(column)

@@ -20,6 +20,7 @@ import pulumi
 from pulumi_gcp import compute
 
 from ..config import CloudRunConfig
+from ..config.names import certificate_name
 from .armor import security_policy
 
 __all__ = ["IP_VERSIONS", "SCHEME", "Edge", "edge_resources"]
@@ -89,7 +90,7 @@ def edge_resources(
         opts=opts,
     )
     certificate = compute.ManagedSslCertificate(
-        f"{name}-cert",
+        certificate_name(name),
         compute.ManagedSslCertificateArgs(
             project=project,
             # No fixed name: a change of domains replaces the certificate, and an
