@@ -70,6 +70,16 @@ class DjangoAppArgs:
     media_force_destroy: bool = False  # destroy --delete-data: the bucket goes with its files
 
 
+def _checked_host(config: CloudRunConfig, number: pulumi.Output[str]) -> pulumi.Input[str]:
+    """Where the uptime check sends its requests: behind a load balancer the run.app URL
+    admits only the load balancer, so the first custom domain."""
+    if config.load_balanced:
+        return config.custom_domains[0]
+    return number.apply(
+        lambda n: service_url(config.service_name, n, config.region).removeprefix("https://")
+    )
+
+
 def _fill(
     env: Mapping[str, str], values: Mapping[str, pulumi.Input[str]]
 ) -> dict[str, pulumi.Input[str]]:
@@ -159,11 +169,7 @@ class DjangoApp(pulumi.ComponentResource):
             name,
             config,
             project=project,
-            host=number.apply(
-                lambda n: service_url(config.service_name, n, config.region).removeprefix(
-                    "https://"
-                )
-            ),
+            host=_checked_host(config, number),
             instance_name=self.database.instance.name,
             budget=self.budget,
             parent=self,

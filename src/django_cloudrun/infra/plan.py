@@ -248,7 +248,8 @@ def warnings(config: CloudRunConfig) -> list[str]:
     if config.monitoring.uptime_check and not uptime_possible(config):
         out.append(
             "monitoring.uptime_check: no uptime check is created, because uptime checks "
-            "come from the internet and this service is not public with ingress all"
+            "come from the internet and this service is not public with ingress all or "
+            "behind a load balancer"
         )
     if config.monitoring.alert_email is None:
         out.append(
