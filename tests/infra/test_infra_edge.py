@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_cloudrun.config import parse_config
 from django_cloudrun.infra.armor import DEFAULT_PRIORITY, WAF_RULES
-from django_cloudrun.infra.plan import plan
+from django_cloudrun.infra.plan import plan, summary
 from infra_support import SERVICE, deploy
 
 ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
@@ -209,3 +209,19 @@ def test_plan_stops_warning_of_no_waf_once_one_is_enabled():
         w.startswith("ingress_settings = internal-and-cloud-load-balancing with no Cloud Armor")
         for w in plan(parse_config(DOMAINS))["warnings"]
     )
+
+
+def test_plan_summarises_the_policy_by_its_rules_and_the_backend_by_its_wiring():
+    resources = {r["name"]: r for r in plan(parse_config(WAF))["resources"]}
+    policy = dict(summary(resources["demo-django-armor"]))
+    assert policy["rules[0].preview"] is False
+    assert policy["rules[0].match.expr.expression"] == (
+        "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})"
+    )
+    assert policy["rules[8].rateLimitOptions.rateLimitThreshold.count"] == 600
+    backend = dict(summary(resources["demo-django-backend"]))
+    assert backend["securityPolicy"].endswith("/securityPolicies/demo-django-armor")
+
+
+def test_behind_the_load_balancer_plan_does_not_offer_public_false():
+    assert not [w for w in plan(parse_config(DOMAINS))["warnings"] if w.startswith("public")]

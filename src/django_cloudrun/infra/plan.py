@@ -104,6 +104,33 @@ IMPORTANT = {
         "uniformBucketLevelAccess",
         "publicAccessPrevention",
     ],
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": [
+        "name",
+        "region",
+        "networkEndpointType",
+        "cloudRun.service",
+    ],
+    "gcp:compute/backendService:BackendService": [
+        "name",
+        "loadBalancingScheme",
+        "backends[*].group",
+        "securityPolicy",
+    ],
+    "gcp:compute/securityPolicy:SecurityPolicy": [
+        "name",
+        "rules[0].preview",  # the mode: every rule but the default one shares it
+        "rules[*].match.expr.expression",
+        "rules[*].rateLimitOptions.rateLimitThreshold.count",
+    ],
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": ["managed.domains"],
+    "gcp:compute/uRLMap:URLMap": ["name", "defaultService", "defaultUrlRedirect.*"],
+    "gcp:compute/globalAddress:GlobalAddress": ["name", "ipVersion"],
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": [
+        "name",
+        "portRange",
+        "target",
+        "loadBalancingScheme",
+    ],
     "gcp:monitoring/alertPolicy:AlertPolicy": [
         "displayName",
         "conditions[0].conditionThreshold.thresholdValue",
@@ -217,7 +244,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
             f"project_id is not set: this plan uses the placeholder project "
             f"{PLACEHOLDER_PROJECT!r}; deploy needs project_id"
         )
-    if config.public:
+    if config.public and not config.load_balanced:
         out.append(
             "public = true: anyone on the internet may invoke the service (its invoker IAM "
             "check is off); set public = false to require IAM authentication"
