@@ -331,8 +331,17 @@ def test_settings_deploy_refuses_are_named_by_validate():
     assert not_deployable_warnings(config) == [
         "worker.enable_worker = true: the Celery worker service is not deployable yet; plan "
         "leaves it out and deploy refuses it",
-        'static.mode = "gcs-cdn": the static bucket and Cloud CDN are not deployable yet; '
-        "plan leaves it out and deploy refuses it",
+    ]
+
+
+def test_the_static_bucket_is_never_named_as_the_media_bucket():
+    text = (
+        'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"\n'
+        'bucket_suffix = "files"\n[media]\nbucket_suffix = "files"'
+    )
+    assert problems(text) == [
+        "static.bucket_suffix: 'files' is media.bucket_suffix too; the public static bucket "
+        "needs a name of its own"
     ]
 
 

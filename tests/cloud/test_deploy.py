@@ -434,10 +434,6 @@ def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, f
     ("table", "named"),
     [
         ("[worker]\nenable_worker = true\n", "worker.enable_worker = true"),
-        (
-            'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"\n',
-            'static.mode = "gcs-cdn"',
-        ),
     ],
 )
 def test_settings_deploy_cannot_create_yet_are_refused_before_anything_runs(

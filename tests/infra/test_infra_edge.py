@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_cloudrun.config import parse_config
 from django_cloudrun.infra.armor import DEFAULT_PRIORITY, WAF_RULES
 from django_cloudrun.infra.plan import plan, summary
-from infra_support import SERVICE, deploy
+from infra_support import BUCKET, SERVICE, deploy, env_of, job_container, service_container
 
 ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
 NEG = "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup"
@@ -225,3 +225,69 @@ def test_plan_summarises_the_policy_by_its_rules_and_the_backend_by_its_wiring()
 
 def test_behind_the_load_balancer_plan_does_not_offer_public_false():
     assert not [w for w in plan(parse_config(DOMAINS))["warnings"] if w.startswith("public")]
+
+
+CDN = DOMAINS + '[static]\nmode = "gcs-cdn"\n'
+BACKEND_BUCKET = "gcp:compute/backendBucket:BackendBucket"
+
+
+def test_gcs_cdn_makes_a_uniform_static_bucket_whose_only_public_grant_is_object_viewer():
+    declared = deploy(CDN)
+    buckets = declared.of_type(BUCKET)
+    static = buckets["demo-django-static"]
+    assert static["name"] == "my-project-demo-django-django-static"
+    assert static["uniformBucketLevelAccess"] is True
+    assert static["publicAccessPrevention"] == "inherited"
+    assert buckets["demo-django-media"]["publicAccessPrevention"] == "enforced"
+    public = [(m, r, b) for m, r, b in declared.iam() if m.startswith("all")]
+    assert public == [("allUsers", "roles/storage.objectViewer", static["name"])]
+
+
+def test_only_the_migrate_job_may_write_the_static_bucket():
+    declared = deploy(CDN)
+    static = declared.named(BUCKET, "demo-django-static")["name"]
+    writers = {m for m, r, b in declared.iam() if b == static and r == "roles/storage.objectAdmin"}
+    assert writers == {"serviceAccount:demo-django-migrate@my-project.iam.gserviceaccount.com"}
+
+
+def test_the_url_map_sends_the_static_path_to_the_bucket_behind_cloud_cdn():
+    declared = deploy(CDN)
+    cdn = declared.one(BACKEND_BUCKET)
+    assert cdn["bucketName"] == "my-project-demo-django-django-static"
+    assert cdn["enableCdn"] is True
+    assert cdn["cdnPolicy"]["cacheMode"] == "USE_ORIGIN_HEADERS"
+    url_map = declared.named(URL_MAP, "demo-django-urls")
+    assert url_map["hostRules"] == [{"hosts": ["*"], "pathMatcher": "static"}]
+    (matcher,) = url_map["pathMatchers"]
+    assert matcher["defaultService"] == url_map["defaultService"]
+    assert matcher["pathRules"] == [
+        {
+            "paths": ["/static/*"],
+            "service": "projects/my-project/global/backendBuckets/demo-django-static-cdn",
+        }
+    ]
+
+
+def test_the_service_and_migrate_are_told_the_static_bucket():
+    declared = deploy(CDN)
+    plain, _ = env_of(service_container(declared))
+    assert plain["CLOUDRUN_STATIC_BUCKET"] == "my-project-demo-django-django-static"
+    migrate, _ = env_of(job_container(declared, "migrate"))
+    assert migrate["CLOUDRUN_STATIC_BUCKET"] == plain["CLOUDRUN_STATIC_BUCKET"]
+
+
+def test_without_gcs_cdn_there_is_no_static_bucket_and_no_public_grant():
+    declared = deploy(DOMAINS)
+    assert "demo-django-static" not in declared.of_type(BUCKET)
+    assert not declared.of_type(BACKEND_BUCKET)
+    assert "hostRules" not in declared.named(URL_MAP, "demo-django-urls")
+    assert not [m for m, _r, _b in declared.iam() if m.startswith("all")]
+    plain, _ = env_of(service_container(declared))
+    assert "CLOUDRUN_STATIC_BUCKET" not in plain
+
+
+def test_plan_warns_that_the_static_bucket_is_public():
+    assert any(
+        w.startswith('static.mode = "gcs-cdn": anyone may read the static bucket')
+        for w in plan(parse_config(CDN))["warnings"]
+    )

@@ -312,6 +312,22 @@ class CloudRunConfig(Table):
         return _load_balanced(self.__dict__)
 
     @model_validator(mode="after")
+    def _own_static_bucket(self) -> Self:
+        # Bucket names are the project, the service and the suffix: the same suffix would
+        # name the media bucket, which must never be public.
+        if self.static.mode == "gcs-cdn" and self.static.bucket_suffix == self.media.bucket_suffix:
+            fail_at(
+                [
+                    (
+                        ("static", "bucket_suffix"),
+                        f"{self.static.bucket_suffix!r} is media.bucket_suffix too; the public "
+                        "static bucket needs a name of its own",
+                    )
+                ]
+            )
+        return self
+
+    @model_validator(mode="after")
     def _fuse_needs_gen2(self) -> Self:
         # Cloud Storage volume mounts need the second generation execution environment
         # (https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts).

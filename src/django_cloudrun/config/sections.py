@@ -176,8 +176,12 @@ class StaticConfig(Table):
 
     mode: Literal["whitenoise", "gcs-cdn"] = Field(
         default="whitenoise",
-        description="Served by the app (WhiteNoise); gcs-cdn (a bucket behind Cloud CDN) is "
-        "accepted but not deployed yet (deploy refuses it).",
+        description="whitenoise: served by the app; gcs-cdn: migrate collects them into a "
+        "public bucket that the load balancer (edge) serves at /static/ through Cloud CDN.",
+    )
+    bucket_suffix: BucketSuffix = Field(
+        default="django-static",
+        description="Last part of the static bucket's name (gcs-cdn); not media.bucket_suffix.",
     )
 
 

@@ -1,7 +1,7 @@
 """The monthly base cost of what the edge adds, before any traffic, from Google's list prices.
 
 Only charges that accrue whether or not a request arrives are counted: forwarding rules, the
-Cloud Armor policy and its rules. Per-request and per-GiB charges (load balancer data
+Cloud Armor policy and its rules (Cloud CDN and the static bucket cost by use only). Per-request and per-GiB charges (load balancer data
 processing, Cloud Armor requests, data transfer out) depend on traffic and are left out.
 """
 
@@ -31,7 +31,9 @@ PRICES = {
 }
 # Addresses reserved and in use by a forwarding rule are not charged on top of the rule
 # (https://cloud.google.com/vpc/network-pricing#ipaddress); a serverless NEG, a backend
-# service, URL maps, proxies and Google-managed certificates have no charge of their own.
+# service, URL maps, proxies and Google-managed certificates have no charge of their own;
+# nor has Cloud CDN on a backend bucket, whose cache lookups, cache fill and egress are
+# traffic charges (https://cloud.google.com/cdn/pricing).
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from .secrets import (
     generated_secrets,
 )
 from .service import service_url
+from .static import StaticBucket, static_bucket
 from .storage import media_bucket, media_volume
 
 __all__ = ["JOB_TIMEOUTS", "MANAGE", "SERVE", "DjangoApp", "DjangoAppArgs"]
@@ -56,6 +57,7 @@ JOB_TIMEOUTS = {"db-init": 600, "migrate": 1800}  # seconds; migrate may rewrite
 _CONNECTION = "\0connection-name\0"
 _PROJECT_NUMBER = "\0project-number\0"
 _BUCKET = "\0bucket\0"
+_STATIC_BUCKET = "\0static-bucket\0"
 _STAND_IN = re.compile("\0[a-z-]+\0")
 
 
@@ -129,6 +131,7 @@ class DjangoApp(pulumi.ComponentResource):
     database_url: ComposedSecret
     database: Database
     bucket: storage.Bucket
+    static: StaticBucket | None
     app: CloudRunApp
     builds: Builds
     monitoring: Monitoring
@@ -155,7 +158,12 @@ class DjangoApp(pulumi.ComponentResource):
             name, self._app_args(args, env, labels), opts=pulumi.ResourceOptions(parent=self)
         )
         self.edge = edge_resources(
-            name, config, project=project, service=self.app.service.name, parent=self
+            name,
+            config,
+            project=project,
+            service=self.app.service.name,
+            static_bucket=self.static.bucket.name if self.static else None,
+            parent=self,
         )
         self.schedule = cron_schedule(
             name,
@@ -219,6 +227,7 @@ class DjangoApp(pulumi.ComponentResource):
             parent=self,
             force_destroy=args.media_force_destroy,
         )
+        self.static = static_bucket(name, config, project=project, labels=labels, parent=self)
 
     def _environments(
         self,
@@ -237,11 +246,13 @@ class DjangoApp(pulumi.ComponentResource):
             ),
             bucket=_BUCKET,
             project_id=project,
+            static_bucket=_STATIC_BUCKET if self.static else "",
         )
         known: dict[str, pulumi.Input[str]] = {
             _CONNECTION: self.database.connection_name,
             _PROJECT_NUMBER: number,
             _BUCKET: self.bucket.name,
+            **({_STATIC_BUCKET: self.static.bucket.name} if self.static else {}),
         }
         self.database_url = self._database_url(name, config, placement, known, labels)
         project_secrets = {
@@ -341,6 +352,11 @@ class DjangoApp(pulumi.ComponentResource):
                 secret_env=env.secret(job.scopes),
                 own_account=True,
                 volumes=[cloudsql.name],
+                buckets=(
+                    {"static": self.static.bucket.name}
+                    if self.static and job.collects_static
+                    else {}
+                ),
                 timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
                 depends_on=([self.database.database, self.database.admin] if index == 0 else []),
             )

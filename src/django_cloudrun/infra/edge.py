@@ -21,6 +21,7 @@ from pulumi_gcp import compute
 
 from ..config import CloudRunConfig
 from ..config.names import certificate_name
+from ..contract import STATIC_PATH
 from .armor import security_policy
 
 __all__ = ["IP_VERSIONS", "SCHEME", "Edge", "edge_resources"]
@@ -35,6 +36,7 @@ class Edge:
 
     addresses: dict[str, compute.GlobalAddress]  # by IP version
     neg: compute.RegionNetworkEndpointGroup
+    cdn: compute.BackendBucket | None  # the static bucket behind Cloud CDN (gcs-cdn)
     backend: compute.BackendService
     policy: compute.SecurityPolicy | None
     url_map: compute.URLMap
@@ -51,9 +53,11 @@ def edge_resources(
     *,
     project: str,
     service: pulumi.Input[str],
+    static_bucket: pulumi.Input[str] | None = None,
     parent: pulumi.Resource,
 ) -> Edge | None:
-    """The load balancer in front of `service` (its name), or None when config has none."""
+    """The load balancer in front of `service` (its name), with STATIC_PATH sent to
+    `static_bucket` when there is one; None when config has no load balancer."""
     if not config.load_balanced:
         return None
     opts = pulumi.ResourceOptions(parent=parent)
@@ -84,9 +88,17 @@ def edge_resources(
         ),
         opts=opts,
     )
+    cdn = None if static_bucket is None else _cdn_backend(name, project, static_bucket, opts)
+    hosts, matchers = _static_routes(backend, cdn) if cdn is not None else (None, None)
     url_map = compute.URLMap(
         f"{name}-urls",
-        compute.URLMapArgs(project=project, name=f"{name}-urls", default_service=backend.id),
+        compute.URLMapArgs(
+            project=project,
+            name=f"{name}-urls",
+            default_service=backend.id,
+            host_rules=hosts,
+            path_matchers=matchers,
+        ),
         opts=opts,
     )
     certificate = compute.ManagedSslCertificate(
@@ -148,6 +160,7 @@ def edge_resources(
     return Edge(
         addresses=addresses,
         neg=neg,
+        cdn=cdn,
         backend=backend,
         policy=policy,
         url_map=url_map,
@@ -157,6 +170,40 @@ def edge_resources(
         http_proxy=http_proxy,
         rules=rules,
     )
+
+
+def _cdn_backend(
+    name: str, project: str, bucket: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> compute.BackendBucket:
+    """The static bucket behind Cloud CDN, which caches each object as long as its own
+    Cache-Control says (USE_ORIGIN_HEADERS: a year for hashed names, nothing for the rest;
+    https://cloud.google.com/cdn/docs/using-cache-modes)."""
+    return compute.BackendBucket(
+        f"{name}-static-cdn",
+        compute.BackendBucketArgs(
+            project=project,
+            name=f"{name}-static-cdn",
+            bucket_name=bucket,
+            enable_cdn=True,
+            cdn_policy=compute.BackendBucketCdnPolicyArgs(cache_mode="USE_ORIGIN_HEADERS"),
+        ),
+        opts=opts,
+    )
+
+
+def _static_routes(
+    backend: compute.BackendService, cdn: compute.BackendBucket
+) -> tuple[list[compute.URLMapHostRuleArgs], list[compute.URLMapPathMatcherArgs]]:
+    """The URL map's host rules and path matchers that send STATIC_PATH to the bucket, everything else to the service.
+    A backend bucket looks up the request's whole path as the object's name, which is why
+    static objects are stored under STATIC_PATH
+    (https://cloud.google.com/load-balancing/docs/https/ext-load-balancer-backend-buckets)."""
+    hosts = [compute.URLMapHostRuleArgs(hosts=["*"], path_matcher="static")]
+    static = compute.URLMapPathMatcherPathRuleArgs(paths=[f"{STATIC_PATH}*"], service=cdn.id)
+    matcher = compute.URLMapPathMatcherArgs(
+        name="static", default_service=backend.id, path_rules=[static]
+    )
+    return hosts, [matcher]
 
 
 def _forwarding_rule(

@@ -123,7 +123,13 @@ IMPORTANT = {
         "rules[*].rateLimitOptions.rateLimitThreshold.count",
     ],
     "gcp:compute/managedSslCertificate:ManagedSslCertificate": ["managed.domains"],
-    "gcp:compute/uRLMap:URLMap": ["name", "defaultService", "defaultUrlRedirect.*"],
+    "gcp:compute/uRLMap:URLMap": [
+        "name",
+        "defaultService",
+        "defaultUrlRedirect.*",
+        "pathMatchers[*].pathRules[*].*",
+    ],
+    "gcp:compute/backendBucket:BackendBucket": ["name", "bucketName", "enableCdn", "cdnPolicy.*"],
     "gcp:compute/globalAddress:GlobalAddress": ["name", "ipVersion"],
     "gcp:compute/globalForwardingRule:GlobalForwardingRule": [
         "name",
@@ -254,6 +260,11 @@ def warnings(config: CloudRunConfig) -> list[str]:
             f"ingress_settings = {config.ingress_settings} with no Cloud Armor policy: "
             "requests reach the service with no WAF in front; [edge.waf] enabled = true "
             "(with custom_domains) puts one in front"
+        )
+    if config.static.mode == "gcs-cdn":
+        out.append(
+            'static.mode = "gcs-cdn": anyone may read the static bucket (objectViewer to '
+            "allUsers on it alone); keep nothing but collectstatic's output in it"
         )
     db = config.database
     if not db.deletion_protection:

@@ -77,6 +77,8 @@ def pulumi_program(
         pulumi.export(f"{job}_account", account.email)
     pulumi.export("build_account", app.builds.account.email)
     pulumi.export("build_sources", app.builds.sources.name)
+    if app.static is not None:
+        pulumi.export("static_bucket", app.static.bucket.name)
     if app.edge is not None:
         for version, address in app.edge.addresses.items():
             pulumi.export(f"{EDGE_ADDRESS_PREFIX}{version.lower()}", address.address)
