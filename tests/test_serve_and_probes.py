@@ -63,6 +63,21 @@ def test_probes_answer_a_foreign_host_header_but_pages_do_not(server):
     assert server.get("/", headers=foreign).status_code == 400
 
 
+def test_a_custom_domain_is_answered_as_the_load_balancer_forwards_it(migrated):
+    # The load balancer keeps the browser's Host and says the request came over HTTPS.
+    _space, env = migrated
+    running = start_server(production_env(env, CLOUDRUN_CUSTOM_DOMAINS="shop.example.com"))
+    try:
+        running.wait_until("/health/", 200)
+        forwarded = {"X-Forwarded-Proto": "https"}
+        shop = running.get("/", headers={"Host": "shop.example.com", **forwarded})
+        assert shop.status_code == 200
+        other = running.get("/", headers={"Host": "other.example.com", **forwarded})
+        assert other.status_code == 400
+    finally:
+        cleanup(running)
+
+
 def test_pages_are_redirected_to_https_but_not_behind_the_proxy(server):
     server.wait_until("/health/", 200)
     host = {"Host": "demo-django-123456.us-central1.run.app"}

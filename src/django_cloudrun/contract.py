@@ -61,6 +61,8 @@ __all__ = [
     "MEDIA_ROOT",
     "STATIC_ROOT",
     "STATIC_COLLECTED",
+    "STATIC_BUCKET",
+    "STATIC_PATH",
     "CLOUDRUN_SERVICE_URLS",
     "CLOUDRUN_CUSTOM_DOMAINS",
     "CLOUDRUN_LOG_FORMAT",
@@ -212,7 +214,16 @@ MEDIA_ROOT = EnvVar("MEDIA_ROOT", "Directory of media files when CLOUDRUN_MEDIA_
 STATIC_ROOT = EnvVar("STATIC_ROOT", "Directory collectstatic writes to and WhiteNoise serves.")
 STATIC_COLLECTED = EnvVar(
     "CLOUDRUN_STATIC_COLLECTED",
-    "1 when static files were collected into the image, so migrate skips collectstatic.",
+    "1 when static files were collected into the image, so migrate skips collectstatic "
+    "(unless CLOUDRUN_STATIC_BUCKET asks for them in the bucket).",
+)
+# Where static files are served when a bucket holds them: the load balancer routes this path
+# to the bucket, whose objects are stored under it.
+STATIC_PATH = "/static/"
+STATIC_BUCKET = EnvVar(
+    "CLOUDRUN_STATIC_BUCKET",
+    "Cloud Storage bucket that migrate collects static files into and Cloud CDN serves "
+    "them from at STATIC_URL (static.mode gcs-cdn); unset: WhiteNoise serves them.",
 )
 CLOUDRUN_SERVICE_URLS = EnvVar(
     "CLOUDRUN_SERVICE_URLS", "Comma-separated https URLs the service answers on."

@@ -62,16 +62,25 @@ whichever one is chosen.
 def render_markdown() -> str:
     intro = _INTRO.format(max_kib=MAX_FILE_BYTES // 1024, max_depth=MAX_DEPTH)
     parts = [intro, _section("Top level", None, CloudRunConfig)]
-    for key, info in toml_fields(CloudRunConfig).items():
-        slot = slot_of(info)
-        if is_table(slot.annotation):
-            parts.append(_section(f"`[{key}]`", slot.annotation.__doc__, slot.annotation))
-        elif get_origin(slot.annotation) is list and is_table(get_args(slot.annotation)[0]):
-            table = get_args(slot.annotation)[0]
-            parts.append(_section(f"`[[{key}]]`", table.__doc__, table))
+    parts += _tables("", CloudRunConfig)
     parts.append(_derived())
     parts.append(_ENVIRONMENTS)
     return "\n".join(parts)
+
+
+def _tables(prefix: str, model: type[BaseModel]) -> list[str]:
+    """A section for each table inside `model`, then for the tables inside those."""
+    parts = []
+    for key, info in toml_fields(model).items():
+        slot = slot_of(info)
+        if is_table(slot.annotation):
+            table = slot.annotation
+            parts.append(_section(f"`[{prefix}{key}]`", table.__doc__, table))
+            parts += _tables(f"{prefix}{key}.", table)
+        elif get_origin(slot.annotation) is list and is_table(get_args(slot.annotation)[0]):
+            table = get_args(slot.annotation)[0]
+            parts.append(_section(f"`[[{prefix}{key}]]`", table.__doc__, table))
+    return parts
 
 
 def _section(title: str, doc: str | None, model: type[BaseModel]) -> str:

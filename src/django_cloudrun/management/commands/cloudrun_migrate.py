@@ -28,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-collectstatic",
             action="store_true",
-            help="Do not run collectstatic (also skipped when CLOUDRUN_STATIC_COLLECTED=1).",
+            help="Do not run collectstatic (also skipped when CLOUDRUN_STATIC_COLLECTED=1, "
+            "unless CLOUDRUN_STATIC_BUCKET is set).",
         )
 
     def handle(self, *args, **options):
@@ -42,7 +43,9 @@ class Command(BaseCommand):
             self.check(databases=[alias])
         with advisory_lock(connections[alias], MIGRATE_LOCK_KEY):
             call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
-            collected = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
+            # Files collected into the image serve WhiteNoise; a static bucket needs its own.
+            in_image = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
+            collected = in_image and not os.environ.get(contract.STATIC_BUCKET.name)
             if not (collected or options["skip_collectstatic"]):
                 call_command("collectstatic", interactive=False, verbosity=verbosity)
         if os.environ.get(contract.DJANGO_SUPERUSER_USERNAME.name):
