@@ -159,7 +159,7 @@ class Placement:
     db_port: str = ""
     bucket: str = ""
     project_id: str = ""
-    static_bucket: str = ""  # static.mode gcs-cdn on Cloud Run; locally WhiteNoise serves them
+    static_bucket: str = ""  # static.mode gcs-cdn: the bucket (locally, on the GCS emulator)
 
 
 def _scoped(scopes: frozenset[Scope], values: dict[contract.EnvVar, str]) -> dict[str, str]:

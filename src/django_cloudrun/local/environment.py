@@ -55,13 +55,20 @@ def passthrough(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
 
 
 def local_placement(
-    config: CloudRunConfig, *, db_host: str, db_port: str = "", port: int, bucket: str = ""
+    config: CloudRunConfig,
+    *,
+    db_host: str,
+    db_port: str = "",
+    port: int,
+    bucket: str = "",
+    static_bucket: str = "",
 ) -> Placement:
     return Placement(
         db_host=db_host,
         db_port=db_port,
         service_urls=(f"http://localhost:{port}", f"http://127.0.0.1:{port}"),
         bucket=bucket,
+        static_bucket=static_bucket,
         project_id=config.project_id or "",
     )
 
@@ -140,7 +147,12 @@ def target_for(
     secrets: dict[str, str],
 ) -> LocalTarget:
     placement = local_placement(
-        config, db_host=database.db_host, db_port=database.db_port, port=port, bucket=media.bucket
+        config,
+        db_host=database.db_host,
+        db_port=database.db_port,
+        port=port,
+        bucket=media.bucket,
+        static_bucket=media.static_bucket,
     )
     return LocalTarget(
         config,

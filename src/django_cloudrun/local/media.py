@@ -6,6 +6,8 @@ api: django-storages talks to a local Cloud Storage emulator (pip gcp-storage-em
 keeping its objects under .cloudrun/local/storage, with the bucket created and
 STORAGE_EMULATOR_HOST set. Signed URLs need a key to sign with; a throwaway service-account
 key, generated once, plays the service's identity (the emulator does not check signatures).
+static.mode gcs-cdn: the same emulator holds the static bucket, which migrate's collectstatic
+fills and the local edge (edge.py) serves at STATIC_PATH.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import socket
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +29,12 @@ from .errors import LocalError
 from .layout import LOCAL_PROJECT, Layout
 from .processes import Proc, spawn, tail
 
-__all__ = ["Media", "bucket_name", "free_port", "prepare_media"]
+__all__ = ["Media", "bucket_name", "free_port", "prepare_media", "static_bucket_name"]
 
-EMULATOR_HINT = "media.mode api needs the GCS emulator: pip install 'django-cloudrun[local]'"
+EMULATOR_HINT = (
+    "media.mode api and static.mode gcs-cdn need the GCS emulator: "
+    "pip install 'django-cloudrun[local]'"
+)
 READY_TIMEOUT = 20.0
 
 
@@ -39,17 +45,35 @@ class Media:
     extra: dict[str, str] = field(default_factory=dict)  # emulator settings
     proc: Proc | None = None
     directory: str = ""
+    static_bucket: str = ""  # static.mode gcs-cdn: the bucket collectstatic fills
+
+    @property
+    def emulator(self) -> str:
+        """The emulator's URL (STORAGE_EMULATOR_HOST); empty when none runs for `up`."""
+        return self.extra.get(contract.STORAGE_EMULATOR_HOST.name, "")
 
     def describe(self, config: CloudRunConfig) -> str:
-        if config.media.mode == "fuse":
-            return f"{self.directory} (plays {config.media.mount_path})"
-        return f"bucket {self.bucket} on {self.extra.get(contract.STORAGE_EMULATOR_HOST.name, '')}"
+        where = (
+            f"{self.directory} (plays {config.media.mount_path})"
+            if config.media.mode == "fuse"
+            else f"bucket {self.bucket} on {self.emulator}"
+        )
+        if self.static_bucket:
+            where += f"; static bucket {self.static_bucket} on {self.emulator}"
+        return where
 
 
 def bucket_name(config: CloudRunConfig) -> str:
     """The bucket's name as the cloud would have it."""
     return names.bucket_name(
         config.project_id or LOCAL_PROJECT, config.service_name, config.media.bucket_suffix
+    )
+
+
+def static_bucket_name(config: CloudRunConfig) -> str:
+    """The static bucket's name as the cloud would have it (static.mode gcs-cdn)."""
+    return names.bucket_name(
+        config.project_id or LOCAL_PROJECT, config.service_name, config.static.bucket_suffix
     )
 
 
@@ -60,28 +84,40 @@ def free_port() -> int:
 
 
 def prepare_media(layout: Layout, config: CloudRunConfig, *, start: bool = True) -> Media:
-    """The media directory (fuse), or the emulator started with the bucket in it (api)."""
-    if config.media.mode == "fuse":
-        layout.media.mkdir(parents=True, exist_ok=True)
-        directory = str(layout.media)
-        return Media(values={contract.MEDIA_ROOT.name: directory}, directory=directory)
+    """The media directory (fuse) or bucket (api), and the emulator with its buckets when
+    media.mode api or static.mode gcs-cdn needs one."""
+    media = _media_directory(layout) if config.media.mode == "fuse" else Media()
+    static = config.static.mode == "gcs-cdn"
+    if config.media.mode == "fuse" and not static:
+        return media
     if importlib.util.find_spec("gcp_storage_emulator") is None:
         raise LocalError(EMULATOR_HINT)
-    bucket = bucket_name(config)
-    key_file = {contract.GOOGLE_APPLICATION_CREDENTIALS.name: str(_signer(layout))}
-    media = Media(bucket=bucket, extra=key_file)
+    buckets = []
+    if config.media.mode == "api":
+        media.bucket = bucket_name(config)
+        media.extra[contract.GOOGLE_APPLICATION_CREDENTIALS.name] = str(_signer(layout))
+        buckets.append(media.bucket)
+    if static:
+        media.static_bucket = static_bucket_name(config)
+        buckets.append(media.static_bucket)
     if start:
         port = free_port()
-        media.proc = _start_emulator(layout, port, bucket)
+        media.proc = _start_emulator(layout, port, buckets)
         media.extra[contract.STORAGE_EMULATOR_HOST.name] = f"http://127.0.0.1:{port}"
     return media
 
 
-def _start_emulator(layout: Layout, port: int, bucket: str) -> Proc:
+def _media_directory(layout: Layout) -> Media:
+    layout.media.mkdir(parents=True, exist_ok=True)
+    directory = str(layout.media)
+    return Media(values={contract.MEDIA_ROOT.name: directory}, directory=directory)
+
+
+def _start_emulator(layout: Layout, port: int, buckets: list[str]) -> Proc:
     layout.storage.mkdir(parents=True, exist_ok=True)
     argv = [
         sys.executable, "-m", "gcp_storage_emulator", "--data-dir", str(layout.storage),
-        "start", "--host", "127.0.0.1", "--port", str(port), "--default-bucket", bucket, "-q",
+        "start", "--host", "127.0.0.1", "--port", str(port), "--default-bucket", buckets[0], "-q",
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR")}
     proc = spawn("storage", argv, env=env, cwd=layout.root, log_path=layout.log("storage"))
@@ -94,11 +130,32 @@ def _start_emulator(layout: Layout, port: int, bucket: str) -> Proc:
             )
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
-                return proc
+                break
         except OSError:
             time.sleep(0.05)
-    proc.stop(5)
-    raise LocalError(f"the GCS emulator did not answer within {READY_TIMEOUT:.0f} s")
+    else:
+        proc.stop(5)
+        raise LocalError(f"the GCS emulator did not answer within {READY_TIMEOUT:.0f} s")
+    for bucket in buckets[1:]:
+        _create_bucket(port, bucket)
+    return proc
+
+
+def _create_bucket(port: int, bucket: str) -> None:
+    """A bucket besides the default one; kept from an earlier `up` if it exists already."""
+    # https://cloud.google.com/storage/docs/json_api/v1/buckets/insert
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/storage/v1/b?project={LOCAL_PROJECT}",
+        data=json.dumps({"name": bucket}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5):
+            return
+    except urllib.error.HTTPError as error:
+        if error.code != 409:  # 409 Conflict: it exists
+            raise LocalError(f"the GCS emulator refused bucket {bucket}: {error}") from None
 
 
 def _signer(layout: Layout) -> Path:

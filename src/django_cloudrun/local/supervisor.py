@@ -29,6 +29,7 @@ from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, STORAGE_EMUL
 from ..errors import INTERRUPTED_EXIT
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import DatabaseServer, open_database
+from .edge import Edge, StaticBucket
 from .environment import LocalTarget, target_for
 from .errors import LocalError
 from .layout import layout_for
@@ -101,7 +102,10 @@ class Supervisor:
         self.lock = UpLock(self.layout.lock)
         self.target: LocalTarget | None = None
         self.clock = clock
-        self.listener: Listener | None = None
+        self.listener: Listener | None = None  # the web service's socket
+        # static.mode gcs-cdn: the load balancer's URL map holds the port, the web is behind it
+        self.front: Listener | None = None
+        self.edge: Edge | None = None
         self.database: DatabaseServer | None = None
         self.database_backoff = 1.0
         self.media: Media | None = None
@@ -187,7 +191,11 @@ class Supervisor:
         self.lock.acquire()
         check_port_free(self.options.port)
         # Only this machine may connect: the local superuser's password is no secret here.
-        self.listener = Listener(LOCAL_HOST, self.options.port)
+        if self.config.static.mode == "gcs-cdn":
+            self.front = Listener(LOCAL_HOST, self.options.port)
+            self.listener = Listener(LOCAL_HOST, 0)
+        else:
+            self.listener = Listener(LOCAL_HOST, self.options.port)
         secrets = current_secrets(self.layout.secrets, self.config, self.clock())
         self._set("database", "starting")
         database = open_database(self.layout, self.config, secrets, self.options.database_url,
@@ -202,6 +210,7 @@ class Supervisor:
         self.emulator = media.extra.get(STORAGE_EMULATOR_HOST.name, "")
         self.media = media
         self._set("media", "running", media.describe(self.config))
+        self._start_edge(media)
         self.target = self._target(secrets)
         for job in JOBS:
             self._run_job(job)
@@ -209,6 +218,18 @@ class Supervisor:
         self.cron.start()
         self.phase = "ready"
         self._publish()
+
+    @property
+    def web_port(self) -> int:
+        assert self.listener is not None
+        return int(self.listener.socket.getsockname()[1])
+
+    def _start_edge(self, media: Media) -> None:
+        """With a static bucket, the URL map in front of the web (edge.py)."""
+        if self.front is None:
+            return
+        bucket = StaticBucket(media.emulator, media.static_bucket)
+        self.edge = Edge(self.front.socket, self.web_port, bucket).start()
 
     def _target(self, secrets: dict[str, str]) -> LocalTarget:
         assert self.database is not None and self.media is not None
@@ -302,7 +323,7 @@ class Supervisor:
                 reason = f"exited with code {web.proc.returncode}"
             elif time.monotonic() >= next_probe:
                 next_probe = time.monotonic() + probes.liveness_period
-                alive = probe(self.options.port, LIVENESS_PROBE.path, probes.liveness_timeout)
+                alive = probe(self.web_port, LIVENESS_PROBE.path, probes.liveness_timeout)
                 failures = 0 if alive else failures + 1
                 if failures >= probes.liveness_failures:
                     path = LIVENESS_PROBE.path
@@ -418,8 +439,11 @@ class Supervisor:
         if self.signal_name:
             self.on_event(f"{self.signal_name}: stopping everything in reverse order")
         grace = 1.0 if self.stop_requested > 1 else self.options.probes.grace
-        if self.listener is not None:  # new connections are refused from now on
-            self.listener.close()
+        if self.edge is not None:
+            self.edge.close()
+        for listener in (self.front, self.listener):  # new connections are refused from now on
+            if listener is not None:
+                listener.close()
         for name in reversed(self.order):
             component = self.components[name]
             if component.proc is not None and component.proc.running():
