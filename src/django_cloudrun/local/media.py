@@ -101,7 +101,7 @@ def prepare_media(layout: Layout, config: CloudRunConfig, *, start: bool = True)
         media.static_bucket = static_bucket_name(config)
         buckets.append(media.static_bucket)
     if start:
-        port = free_port()
+        port = _emulator_port(layout)
         media.proc = _start_emulator(layout, port, buckets)
         media.extra[contract.STORAGE_EMULATOR_HOST.name] = f"http://127.0.0.1:{port}"
     return media
@@ -111,6 +111,27 @@ def _media_directory(layout: Layout) -> Media:
     layout.media.mkdir(parents=True, exist_ok=True)
     directory = str(layout.media)
     return Media(values={contract.MEDIA_ROOT.name: directory}, directory=directory)
+
+
+def _emulator_port(layout: Layout) -> int:
+    """The port of the previous emulator when it is free, else a new one, recorded.
+
+    The emulator stores each object's download link (mediaLink) with its host and port, and
+    the storage client downloads through that link: objects written by an earlier `up` are
+    readable only on the same port.
+    """
+    recorded = layout.storage / "port"
+    try:
+        port = int(recorded.read_text())
+        with socket.socket() as sock:
+            # As the emulator binds it: connections of the last one may linger in TIME_WAIT.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+    except (OSError, ValueError):
+        port = free_port()
+    layout.storage.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(f"{port}\n")
+    return port
 
 
 def _start_emulator(layout: Layout, port: int, buckets: list[str]) -> Proc:
