@@ -304,7 +304,8 @@ PYTHONUNBUFFERED = EnvVar(
 )
 STORAGE_EMULATOR_HOST = EnvVar(
     "STORAGE_EMULATOR_HOST",
-    "URL of a Cloud Storage emulator; when set in media mode api, media go to it.",
+    "URL of a Cloud Storage emulator; when set, media (media mode api) and the static "
+    "bucket (static mode gcs-cdn) are on it.",
     scope=Scope.LOCAL,
 )
 GOOGLE_APPLICATION_CREDENTIALS = EnvVar(

@@ -88,6 +88,8 @@ def test_a_missing_static_file_is_404_and_the_rest_reaches_the_web_service(stack
     # The web service has no static files of its own in this mode: WhiteNoise is off.
     login = requests.get(stack.url + "admin/login/", timeout=5)
     assert login.status_code == 200 and "/static/admin/css/base." in login.text
+    chunked = requests.post(stack.url + "admin/login/", data=iter([b"a=1"]), timeout=5)
+    assert chunked.status_code == 411  # the local edge needs a Content-Length
 
 
 def test_a_second_up_reuses_the_emulated_static_bucket_and_leaves_nothing_behind(stack):

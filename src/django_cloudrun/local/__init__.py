@@ -6,7 +6,8 @@ secrets, media in a directory (fuse) or a GCS emulator (api), and a supervisor w
 Run's probe semantics. Deploy-side: it needs the `deploy` extra (pydantic), never Rich.
 
 Modules: layout (where files live), account (who runs PostgreSQL), postgres (the cluster),
-database (embedded or --database-url), secrets, media, environment (each process's
+database (embedded or --database-url), secrets, media, edge (the load balancer's URL map
+for static.mode gcs-cdn), environment (each process's
 variables, from config.topology), processes, probes, listener (the web port `up` holds),
 supervisor (`up`), cron ([[cron]] while `up` runs), state (lock, state file, detach, down),
 oneoff (`run`), rotation and db_rotation (`rotate`), rollout (asking `up` to move its web

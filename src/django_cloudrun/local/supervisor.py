@@ -2,7 +2,8 @@
 
 Start, in order: the database, media, the jobs of config.topology.JOBS (each a separate
 process with its own environment; a failing job stops everything), then the web service
-(`manage.py cloudrun_serve`), which is "ready" only once its startup probe passes. While
+(`manage.py cloudrun_serve`), which is "ready" only once its startup probe passes; with
+static.mode gcs-cdn, the edge (edge.py) holds the port in front of it. While
 running, the liveness probe restarts a web process that stops answering, a web process
 that exits is started again, an embedded PostgreSQL that dies is started again (as Cloud
 SQL restores its instance; the web service keeps running and reconnects), and the [[cron]]
