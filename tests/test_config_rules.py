@@ -246,7 +246,10 @@ def test_scheduler_description_fits_cloud_schedulers_limit():
 
 
 def test_settings_deploy_refuses_are_named_by_validate():
-    config = parse_config('[worker]\nenable_worker = true\n[static]\nmode = "gcs-cdn"')
+    config = parse_config(
+        '[vpc]\nmode = "direct"\nnetwork = "default"\nsubnet = "run-egress"\n'
+        '[worker]\nenable_worker = true\n[static]\nmode = "gcs-cdn"'
+    )
     assert not_deployable_warnings(config) == [
         "worker.enable_worker = true: the Celery worker service is not deployable yet; plan "
         "leaves it out and deploy refuses it",
