@@ -39,22 +39,21 @@ def app(queue):
 
 
 class Worker:
-    """A `celery worker` process on the test's queue, as the worker pool runs it."""
+    """A worker on the test's queue, started as the worker pool starts it."""
 
-    def __init__(self, queue: str, log: Path, remap_sigterm: bool = True) -> None:
+    def __init__(self, queue: str, log: Path) -> None:
         # A plain Celery app: without DJANGO_SETTINGS_MODULE, Celery does not set up Django.
         inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env = {
             **inherited,
             contract.CELERY_BROKER_URL.name: BROKER,
+            contract.CLOUDRUN_CELERY_APP.name: "worker_app",
             "WORKER_TEST_QUEUE": queue,
             "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
             contract.GOOGLE_CLOUD_PROJECT.name: "test-project",
         }
-        if remap_sigterm:
-            env[contract.REMAP_SIGTERM.name] = contract.REMAP_SIGTERM_VALUE
         self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "worker_app", "worker"]
+        command = [sys.executable, "-m", "django_cloudrun.worker"]
         command += ["--concurrency", "1", "--queues", queue, "--hostname", f"{log.stem}@%h"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         with log.open("ab") as out:

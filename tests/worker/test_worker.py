@@ -15,6 +15,7 @@ from worker_app import BROKER
 from django_cloudrun import contract
 from django_cloudrun.celery import PingError, ping, settings_for, time_limits
 from django_cloudrun.logs import TraceContext, enter_trace_context, leave_trace_context
+from django_cloudrun.worker import worker_command
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,18 @@ def test_settings_keep_a_running_task_from_a_second_worker():
     assert settings["broker_transport_options"]["visibility_timeout"] > 600
     assert settings["worker_soft_shutdown_timeout"] < contract.SIGTERM_GRACE_SECONDS
     assert time_limits(600) == (540, 600)
+
+
+def test_the_worker_runs_the_settings_modules_package_unless_told():
+    environ = {"DJANGO_SETTINGS_MODULE": "mysite.settings.production"}
+    assert worker_command(["-c", "2"], environ)[3:] == ["-A", "mysite", "worker", "-c", "2"]
+    environ[contract.CLOUDRUN_CELERY_APP.name] = "tasks.app:celery"
+    assert worker_command([], environ)[3:] == ["-A", "tasks.app:celery", "worker"]
+
+
+def test_a_worker_started_by_the_entry_point_shuts_down_bounded(start_worker):
+    worker = start_worker()
+    assert "REMAP_SIGTERM is not" not in worker.log.read_text()
 
 
 def test_task_round_trip_through_a_worker(app, start_worker):
