@@ -251,8 +251,6 @@ def test_settings_deploy_refuses_are_named_by_validate():
         '[worker]\nenable_worker = true\n[static]\nmode = "gcs-cdn"'
     )
     assert not_deployable_warnings(config) == [
-        "worker.enable_worker = true: the Celery worker service is not deployable yet; plan "
-        "leaves it out and deploy refuses it",
         'static.mode = "gcs-cdn": the static bucket and Cloud CDN are not deployable yet; '
         "plan leaves it out and deploy refuses it",
     ]

@@ -29,6 +29,8 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
+import ssl
+from collections.abc import Mapping
 from typing import Any
 
 from celery import Celery, signals
@@ -55,6 +57,7 @@ __all__ = [
     "ping",
     "settings_for",
     "time_limits",
+    "tls_options",
 ]
 
 PING_TASK = "django_cloudrun.ping"
@@ -72,7 +75,7 @@ def time_limits(hard_limit: int) -> tuple[int, int]:
     return max(1, hard_limit - max(1, hard_limit // 10)), hard_limit
 
 
-def settings_for(broker_url: str, hard_limit: int) -> dict[str, Any]:
+def settings_for(broker_url: str, hard_limit: int, broker_ca: str = "") -> dict[str, Any]:
     """The Celery settings configure() applies, for a broker and a task time limit."""
     soft, hard = time_limits(hard_limit)
     settings: dict[str, Any] = {
@@ -90,15 +93,33 @@ def settings_for(broker_url: str, hard_limit: int) -> dict[str, Any]:
     }
     if broker_url:
         settings["broker_url"] = broker_url
+    if broker_url.startswith("rediss://"):
+        tls = tls_options(broker_ca)
+        settings["broker_use_ssl"] = tls
+        settings["redis_backend_use_ssl"] = tls
     return settings
 
 
-def configure(app: Celery, environ: os._Environ[str] | dict[str, str] | None = None) -> Celery:
+def tls_options(ca_pem: str) -> dict[str, Any]:
+    """How a rediss:// broker is verified: against ``ca_pem``, else the system's CAs.
+
+    A Memorystore instance "has one or more unique Certificate Authorities" of its own
+    (https://cloud.google.com/memorystore/docs/redis/about-in-transit-encryption), so a chain
+    that verifies against them names this broker; clients reach it by IP address, so there
+    is no host name to compare.
+    """
+    options: dict[str, Any] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    if ca_pem:
+        options.update(ssl_ca_data=ca_pem, ssl_check_hostname=False)
+    return options
+
+
+def configure(app: Celery, environ: Mapping[str, str] | None = None) -> Celery:
     """Apply the settings above to ``app`` from the environment, and register the ping task."""
     environ = os.environ if environ is None else environ
     broker_url = contract.CELERY_BROKER_URL.get(environ)
     hard_limit = int(contract.CLOUDRUN_TASK_TIME_LIMIT.get(environ))
-    app.conf.update(settings_for(broker_url, hard_limit))
+    app.conf.update(settings_for(broker_url, hard_limit, contract.CLOUDRUN_BROKER_CA.get(environ)))
     if broker_url and not app.conf.result_backend:
         app.conf.result_backend = broker_url
     app.task(name=PING_TASK, acks_late=False)(_pong)
@@ -174,7 +195,7 @@ def _check_shutdown_mode(**_: Any) -> None:
         )
 
 
-def configured_app(environ: dict[str, str] | None = None) -> Celery:
+def configured_app(environ: Mapping[str, str] | None = None) -> Celery:
     """The project's Celery app: CLOUDRUN_CELERY_APP if set, else the current app."""
     from celery import current_app
 

@@ -70,6 +70,7 @@ __all__ = [
     "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "WEB_CONCURRENCY",
     "CELERY_BROKER_URL",
+    "CLOUDRUN_BROKER_CA",
     "CLOUDRUN_CELERY_APP",
     "CLOUDRUN_TASK_TIME_LIMIT",
     "REMAP_SIGTERM",
@@ -259,6 +260,11 @@ CELERY_BROKER_URL = EnvVar(
     "URL of the Celery broker (redis:// or rediss:// with its AUTH string); tasks are sent "
     "and their results kept there.",
     secret=True,
+)
+CLOUDRUN_BROKER_CA = EnvVar(
+    "CLOUDRUN_BROKER_CA",
+    "PEM certificate(s) of the broker's own certificate authority; with a rediss:// broker "
+    "the service and the worker accept only a broker certified by them.",
 )
 CLOUDRUN_CELERY_APP = EnvVar(
     "CLOUDRUN_CELERY_APP",

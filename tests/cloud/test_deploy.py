@@ -410,7 +410,6 @@ def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, f
 @pytest.mark.parametrize(
     ("table", "named"),
     [
-        ("[worker]\nenable_worker = true\n", "worker.enable_worker = true"),
         ('[static]\nmode = "gcs-cdn"\n', 'static.mode = "gcs-cdn"'),
     ],
 )

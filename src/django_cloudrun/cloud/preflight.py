@@ -70,7 +70,9 @@ def required_apis(config: CloudRunConfig) -> list[str]:
     https://cloud.google.com/run/docs/configuring/vpc-direct-vpc (compute),
     https://cloud.google.com/sql/docs/postgres/configure-private-services-access
     (servicenetworking, compute), https://cloud.google.com/trace/docs/setup (cloudtrace),
-    https://cloud.google.com/scheduler/docs/setup (cloudscheduler). media.mode = "api" signs
+    https://cloud.google.com/scheduler/docs/setup (cloudscheduler),
+    https://cloud.google.com/memorystore/docs/redis/create-manage-instances (redis, for the
+    worker's broker). media.mode = "api" signs
     URLs as the runtime account, which has no key on Cloud Run: the signature comes from the
     IAM Service Account Credentials API (iamcredentials v1 projects.serviceAccounts.signBlob;
     https://cloud.google.com/storage/docs/access-control/signed-urls).
@@ -88,6 +90,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
         apis.append("cloudtrace")
     if config.cron:
         apis.append("cloudscheduler")
+    if config.worker.enable_worker:
+        apis.append("redis")
     return [_service(api) for api in apis]
 
 

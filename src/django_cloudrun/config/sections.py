@@ -217,8 +217,9 @@ class WorkerConfig(Table):
 
     enable_worker: bool = Field(
         default=False,
-        description="Run `celery -A app worker` on a Cloud Run worker pool, with a Memorystore "
-        "for Redis broker reached over Direct VPC egress (needs vpc.mode = direct).",
+        description="Run a Celery worker on a Cloud Run worker pool from the web image, with "
+        "a Memorystore for Redis broker (BASIC tier, AUTH, TLS) that the service and the "
+        "pool reach over Direct VPC egress (needs vpc.mode = direct).",
     )
     app: CeleryApp | None = Field(
         default=None,
