@@ -41,8 +41,9 @@ def app(queue):
 class Worker:
     """A worker on the test's queue, started as the worker pool starts it."""
 
-    def __init__(self, queue: str, log: Path) -> None:
-        # A plain Celery app: without DJANGO_SETTINGS_MODULE, Celery does not set up Django.
+    def __init__(self, queue: str, log: Path, environment: dict[str, str] | None = None) -> None:
+        # A plain Celery app unless told: without DJANGO_SETTINGS_MODULE, Celery does not
+        # set up Django.
         inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env = {
             **inherited,
@@ -51,6 +52,7 @@ class Worker:
             "WORKER_TEST_QUEUE": queue,
             "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
             contract.GOOGLE_CLOUD_PROJECT.name: "test-project",
+            **(environment or {}),
         }
         self.log = log
         command = [sys.executable, "-m", "django_cloudrun.worker"]
