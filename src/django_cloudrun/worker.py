@@ -1,4 +1,5 @@
-"""The worker's entry point: ``python -m django_cloudrun.worker [celery worker options]``.
+"""The worker's entry point: ``python manage.py cloudrun_worker`` (manage.py names the settings
+module), or ``python -m django_cloudrun.worker [celery worker options]``.
 
 Runs ``celery -A APP worker`` in place of this process (exec: the signals Cloud Run sends reach
 Celery itself). APP is CLOUDRUN_CELERY_APP, else the package of DJANGO_SETTINGS_MODULE, where

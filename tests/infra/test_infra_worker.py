@@ -50,8 +50,8 @@ def test_the_pool_runs_the_web_image_as_the_worker_with_manual_scaling():
     assert pool["scaling"] == {"scalingMode": "MANUAL", "manualInstanceCount": 2}
     (container,) = pool["template"]["containers"]
     assert container["image"] == service_container(declared)["image"]
-    assert container["commands"] == ["python", "-m", "django_cloudrun.worker"]
-    assert container["args"] == ["--concurrency", "3"]
+    assert container["commands"] == ["python", "manage.py"]
+    assert container["args"] == ["cloudrun_worker", "--concurrency", "3"]
     assert container["resources"]["limits"] == {"cpu": "2", "memory": "2Gi"}
     assert pool["template"]["vpcAccess"]["networkInterfaces"] == [
         {"network": NETWORK, "subnetwork": SUBNET}

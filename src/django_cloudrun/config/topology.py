@@ -42,6 +42,7 @@ __all__ = [
     "secret_environment",
     "secret_of",
     "worker_environment",
+    "worker_pool_sizes",
 ]
 
 
@@ -216,14 +217,18 @@ def _worker_values(config: CloudRunConfig, placement: Placement) -> dict[contrac
     }
 
 
-def worker_environment(config: CloudRunConfig, placement: Placement) -> dict[str, str]:
-    """The worker's plain variables: each of its processes runs one task at a time, so each
-    holds one database connection (the budget counts them so)."""
+def worker_pool_sizes(config: CloudRunConfig) -> dict[str, str]:
+    """What the worker's environment changes from the service's: each of its processes runs
+    one task at a time, so each holds one database connection (the budget counts them so)."""
     processes = str(config.worker.concurrency)
+    return {contract.DB_POOL_MAX_SIZE.name: processes, contract.WEB_CONCURRENCY.name: processes}
+
+
+def worker_environment(config: CloudRunConfig, placement: Placement) -> dict[str, str]:
+    """The worker's plain variables."""
     return {
         **plain_environment(config, placement, WORKER_SCOPES),
-        contract.DB_POOL_MAX_SIZE.name: processes,
-        contract.WEB_CONCURRENCY.name: processes,
+        **worker_pool_sizes(config),
     }
 
 

@@ -307,6 +307,7 @@ class DjangoApp(pulumi.ComponentResource):
             args.config,
             app=self.app,
             image=args.image,
+            manage=MANAGE,
             env=env.worker(),
             secret_env=env.secret(WORKER_SCOPES),
             volumes=self.app.args.volumes,

@@ -5,7 +5,7 @@ AUTH and in-transit encryption: its URL, which holds the AUTH string, is a secre
 (CELERY_BROKER_URL); its certificate authority, which is public, goes in CLOUDRUN_BROKER_CA.
 The service (which sends tasks) and the pool reach its private IP through Direct VPC egress.
 
-The pool runs the web image as `python -m django_cloudrun.worker`, as an account of its own
+The pool runs the web image as `python manage.py cloudrun_worker`, as an account of its own
 that reads exactly the secrets in its environment, with a fixed number of instances: a
 worker pool has no requests to scale on (scaling mode MANUAL, WorkerPoolScalingArgs).
 """
@@ -29,7 +29,7 @@ from .template import WORKER_POOL
 __all__ = [
     "BROKER_MEMORY_GB",
     "BROKER_TIER",
-    "WORKER_COMMAND",
+    "WORKER",
     "Broker",
     "broker",
     "broker_url",
@@ -45,7 +45,8 @@ BROKER_VERSION = "REDIS_7_2"
 # supported maxmemory-policy values of
 # https://cloud.google.com/memorystore/docs/redis/supported-redis-configurations.
 BROKER_CONFIGS = {"maxmemory-policy": "noeviction"}
-WORKER_COMMAND = ("python", "-m", "django_cloudrun.worker")
+# manage.py's command, as the service runs cloudrun_serve: manage.py names the settings module.
+WORKER = ("cloudrun_worker",)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def worker_pool(
     *,
     app: CloudRunApp,
     image: pulumi.Input[str],
+    manage: Sequence[str],
     env: Mapping[str, pulumi.Input[str]],
     secret_env: Mapping[str, SecretEnv],
     volumes: Sequence[Volume],
@@ -119,7 +121,8 @@ def worker_pool(
     depends_on: Sequence[pulumi.Resource],
     labels: dict[str, str],
 ) -> tuple[cloudrunv2.WorkerPool, serviceaccount.Account]:
-    """The pool running the worker, and the account it runs as."""
+    """The pool running the worker (`manage` is how the image runs manage.py), and the
+    account it runs as."""
     worker = config.worker
     account = app.account(
         f"{name}-worker-sa", "worker", f"Runs the Celery worker of {config.service_name}."
@@ -127,8 +130,8 @@ def worker_pool(
     grants = app.grants(f"{name}-worker-sa", account, secret_env=secret_env, volumes=volumes)
     container = cloudrunv2.WorkerPoolTemplateContainerArgs(
         image=image,
-        commands=list(WORKER_COMMAND),
-        args=["--concurrency", str(worker.concurrency)],
+        commands=list(manage),
+        args=[*WORKER, "--concurrency", str(worker.concurrency)],
         envs=WORKER_POOL.envs(env, secret_env),
         resources=cloudrunv2.WorkerPoolTemplateContainerResourcesArgs(
             limits={"cpu": worker.cpu, "memory": worker.memory}
