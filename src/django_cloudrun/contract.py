@@ -70,6 +70,7 @@ __all__ = [
     "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "WEB_CONCURRENCY",
     "CELERY_BROKER_URL",
+    "CLOUDRUN_WORKER",
     "CLOUDRUN_BROKER_CA",
     "CLOUDRUN_CELERY_APP",
     "CLOUDRUN_TASK_TIME_LIMIT",
@@ -260,6 +261,12 @@ CELERY_BROKER_URL = EnvVar(
     "URL of the Celery broker (redis:// or rediss:// with its AUTH string); tasks are sent "
     "and their results kept there.",
     secret=True,
+)
+CLOUDRUN_WORKER = EnvVar(
+    "CLOUDRUN_WORKER",
+    "1 in the Celery worker (the worker pool, and `up`'s worker): settings are production "
+    "settings there, as in the service (Cloud Run sets K_SERVICE only in services).",
+    scope=Scope.WORKER,
 )
 CLOUDRUN_BROKER_CA = EnvVar(
     "CLOUDRUN_BROKER_CA",

@@ -74,6 +74,8 @@ def test_the_pool_has_the_service_environment_and_the_worker_contract():
         secret[contract.CELERY_BROKER_URL.name] == service_secret[contract.CELERY_BROKER_URL.name]
     )
     assert contract.REMAP_SIGTERM.name not in service_plain
+    assert plain[contract.CLOUDRUN_WORKER.name] == "1"
+    assert contract.CLOUDRUN_WORKER.name not in service_plain
     assert service_plain[contract.CLOUDRUN_BROKER_CA.name] == MOCK_CA
 
 

@@ -15,6 +15,7 @@ from worker_app import BROKER
 from django_cloudrun import contract
 from django_cloudrun.celery import PingError, ping, settings_for, time_limits
 from django_cloudrun.logs import TraceContext, enter_trace_context, leave_trace_context
+from django_cloudrun.settings import is_production
 from django_cloudrun.worker import worker_command
 
 pytestmark = pytest.mark.slow
@@ -39,6 +40,11 @@ def test_the_worker_runs_the_settings_modules_package_unless_told():
 def test_a_worker_started_by_the_entry_point_shuts_down_bounded(start_worker):
     worker = start_worker()
     assert "REMAP_SIGTERM is not" not in worker.log.read_text()
+
+
+def test_the_worker_runs_production_settings():
+    assert is_production({contract.CLOUDRUN_WORKER.name: "1"})
+    assert not is_production({contract.CLOUDRUN_WORKER.name: ""})
 
 
 def test_task_round_trip_through_a_worker(app, start_worker):

@@ -214,6 +214,7 @@ def _worker_values(config: CloudRunConfig, placement: Placement) -> dict[contrac
         contract.CLOUDRUN_BROKER_CA: placement.broker_ca,
         contract.CLOUDRUN_TASK_TIME_LIMIT: str(worker.task_time_limit),
         contract.REMAP_SIGTERM: contract.REMAP_SIGTERM_VALUE,
+        contract.CLOUDRUN_WORKER: "1",
     }
 
 
