@@ -144,8 +144,9 @@ def worker_pool(
             project=app.args.project,
             location=config.region,
             name=worker_pool_name(config.service_name),
-            # WorkerPoolArgs.launch_stage: "Set the launch stage to a preview stage on input to
-            # allow use of preview features"; worker pools were one when this was written.
+            # Worker pools are "Preview" in https://cloud.google.com/run/docs/container-contract,
+            # and WorkerPoolArgs.launch_stage: "Set the launch stage to a preview stage on input
+            # to allow use of preview features".
             launch_stage="BETA",
             deletion_protection=False,
             labels=labels,
