@@ -381,8 +381,16 @@ def test_a_config_using_every_feature_is_accepted() -> None:
         max_instance_count = 10
         cpu = 2
         memory = "2Gi"
-        ingress_settings = "all"
-        public = false
+        ingress_settings = "internal-and-cloud-load-balancing"
+        public = true
+        custom_domains = ["shop.example.com", "www.shop.example.com"]
+        [edge.waf]
+        enabled = true
+        mode = "preview"
+        sensitivity = 2
+        rate_limit_per_minute = 1200
+        login_rate_limit_per_minute = 20
+        login_path = "/accounts/login/"
         [vpc]
         mode = "direct"
         network = "default"
@@ -424,6 +432,7 @@ def test_a_config_using_every_feature_is_accepted() -> None:
     assert config.cpu == "2"
     assert config.tracing.sample_ratio == 1.0
     assert [job.command for job in config.cron] == ["clearsessions", "send_digest --days 7"]
+    assert config.load_balanced and config.edge.waf.sensitivity == 2
 
 
 @pytest.mark.parametrize(

@@ -62,22 +62,81 @@ def problems(text: str) -> list[str]:
             "vpc.subnet: is in region us-east1, but the service runs in us-central1 (region)",
         ),
         (
-            'custom_domains = ["shop.example.com"]',
-            "custom_domains: not deployable yet: nothing maps the domains to the service or "
-            "issues their certificates until a load balancer is deployable; remove them and use "
-            "the run.app URL deploy prints",
-        ),
-        (
             'ingress_settings = "internal"',
             "ingress_settings: 'internal' admits only requests from VPC networks and Google "
-            "Cloud services, and deploy creates no load balancer yet, so the service's run.app "
-            "URL would refuse browsers; use all (public = false still requires IAM)",
+            "Cloud services, so without a load balancer the service's run.app URL would refuse "
+            "browsers; use all, or a load balancer (custom_domains, [edge])",
         ),
         (
             'ingress_settings = "internal-and-cloud-load-balancing"',
             "ingress_settings: 'internal-and-cloud-load-balancing' admits only requests from "
-            "VPC networks and Google Cloud services or a load balancer, and deploy creates no "
-            "load balancer yet",
+            "VPC networks and Google Cloud services or a load balancer, so without a load "
+            "balancer",
+        ),
+        (
+            'custom_domains = ["shop.example.com"]\ningress_settings = "all"',
+            "ingress_settings: must be internal-and-cloud-load-balancing behind a load balancer "
+            "(edge), got 'all': all lets requests bypass it",
+        ),
+        (
+            'custom_domains = ["shop.example.com"]\ningress_settings = "internal"',
+            "ingress_settings: must be internal-and-cloud-load-balancing behind a load balancer "
+            "(edge), got 'internal': it admits no load balancer",
+        ),
+        (
+            'custom_domains = ["shop.example.com"]\n[edge]\nload_balancer = false',
+            "custom_domains: needs a load balancer, and edge.load_balancer is false (it maps "
+            "them and issues their certificate)",
+        ),
+        (
+            'custom_domains = ["shop.example.com"]\n[edge]\nload_balancer = false\n'
+            "[edge.waf]\nenabled = true",
+            "edge.waf.enabled: needs a load balancer, and edge.load_balancer is false (Cloud "
+            "Armor attaches to its backend)",
+        ),
+        (
+            "[edge.waf]\nenabled = true",
+            "custom_domains: a load balancer (edge) serves HTTPS with a Google-managed "
+            "certificate, which needs at least one domain of yours",
+        ),
+        (
+            "[edge]\nload_balancer = true",
+            "custom_domains: a load balancer (edge) serves HTTPS",
+        ),
+        (
+            'custom_domains = ["shop.example.com"]\npublic = false',
+            "public: must be true behind a load balancer (edge): it sends no identity token",
+        ),
+        (
+            "custom_domains = [" + ", ".join(f'"s{i}.example.com"' for i in range(101)) + "]",
+            "custom_domains: lists 101 domains, more than the 100 one Google-managed "
+            "certificate holds",
+        ),
+        (
+            'custom_domains = ["Shop.Example.com"]',
+            "custom_domains[0]: must be a lowercase host name such as www.example.com, got "
+            "'Shop.Example.com'",
+        ),
+        (
+            'custom_domains = ["*.example.com"]',
+            "custom_domains[0]: must be a lowercase host name",
+        ),
+        (
+            'custom_domains = ["a.example.com"]\n[edge.waf]\nenabled = true\nsensitivity = 0',
+            "edge.waf.sensitivity: must be between 1 and 4, got 0",
+        ),
+        (
+            'custom_domains = ["a.example.com"]\n[edge.waf]\nrate_limit_per_minute = 5',
+            "edge.waf.login_rate_limit_per_minute: must be at most rate_limit_per_minute (5), "
+            "got 10",
+        ),
+        (
+            '[edge.waf]\nlogin_path = "admin/login"',
+            "edge.waf.login_path: must be a URL path starting with /",
+        ),
+        (
+            '[edge.waf]\nmode = "log"',
+            "edge.waf.mode: must be one of block, preview, got 'log'",
         ),
         (
             '[database]\ntier = "db-custom-3-9000"',
@@ -184,6 +243,11 @@ def test_a_value_google_refuses_is_refused_in_one_line_naming_its_key(text, expe
         '[vpc]\nmode = "direct"\nnetwork = "projects/host-project/global/networks/shared"\n'
         'subnet = "projects/host-project/regions/us-central1/subnetworks/run"',
         '[environments."prod-eu.v2_blue"]\nregion = "europe-west1"',
+        'custom_domains = ["shop.example.com"]\ningress_settings = '
+        '"internal-and-cloud-load-balancing"',
+        "custom_domains = [" + ", ".join(f'"s{i}.example.com"' for i in range(100)) + "]",
+        'custom_domains = ["xn--bcher-kva.example"]\n[edge.waf]\nenabled = true\n'
+        "sensitivity = 4\nrate_limit_per_minute = 10\nlogin_rate_limit_per_minute = 10",
     ],
 )
 def test_a_value_google_accepts_is_accepted(text):
@@ -245,14 +309,37 @@ def test_scheduler_description_fits_cloud_schedulers_limit():
     assert cron_description(short) == "Runs `manage.py clearsessions` (prune) on 0 3 * * *"
 
 
-def test_settings_deploy_refuses_are_named_by_validate():
+def test_the_load_balancer_is_on_when_a_setting_needs_it_and_restricts_ingress():
+    plain = parse_config("")
+    assert (plain.load_balanced, plain.ingress_settings) == (False, "all")
+    for text in (
+        'custom_domains = ["shop.example.com"]',
+        'custom_domains = ["shop.example.com"]\n[edge.waf]\nenabled = true',
+        'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"',
+        'custom_domains = ["shop.example.com"]\n[edge]\nload_balancer = true',
+    ):
+        config = parse_config(text)
+        assert config.load_balanced, text
+        assert config.ingress_settings == "internal-and-cloud-load-balancing", text
+
+
+def test_the_worker_and_static_on_a_cdn_are_no_longer_refused():
     config = parse_config(
+        'custom_domains = ["shop.example.com"]\n'
         '[vpc]\nmode = "direct"\nnetwork = "default"\nsubnet = "run-egress"\n'
         '[worker]\nenable_worker = true\n[static]\nmode = "gcs-cdn"'
     )
-    assert not_deployable_warnings(config) == [
-        'static.mode = "gcs-cdn": the static bucket and Cloud CDN are not deployable yet; '
-        "plan leaves it out and deploy refuses it",
+    assert not_deployable_warnings(config) == []
+
+
+def test_the_static_bucket_is_never_named_as_the_media_bucket():
+    text = (
+        'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"\n'
+        'bucket_suffix = "files"\n[media]\nbucket_suffix = "files"'
+    )
+    assert problems(text) == [
+        "static.bucket_suffix: 'files' is media.bucket_suffix too; the public static bucket "
+        "needs a name of its own"
     ]
 
 

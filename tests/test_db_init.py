@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import psycopg
 import pytest
 
-from django_cloudrun.dbinit import AdminCredentials, AppDatabase, DbInitError, initialize
+from django_cloudrun.dbinit import (
+    AdminCredentials,
+    AppDatabase,
+    DbInitError,
+    initialize,
+    retire_login,
+)
 from pg import SOCKET_DIR, admin_connection, drop, manage, scratch, start_manage, unique_name
 
 EXTENSIONS = ("pg_trgm", "unaccent", "hstore", "citext")
@@ -217,3 +224,43 @@ def test_the_administrator_connects_to_the_socket_a_database_url_names(monkeypat
     monkeypatch.setattr(command, "initialize", lambda admin, target, report: seen.update(a=admin))
     call_command("cloudrun_db_init", verbosity=0)
     assert (seen["a"].host, seen["a"].port) == ("/sockets/here", "6543")
+
+
+def _login(role: str, database: str, password: str) -> psycopg.Connection:
+    return psycopg.connect(
+        host=SOCKET_DIR, user=role, password=password, dbname=database, autocommit=True
+    )
+
+
+def test_alternating_logins_work_as_the_owner_and_a_retired_login_is_refused():
+    with scratch() as space:
+        first, second = f"{space.role}_a", f"{space.role}_b"
+        try:
+            initialize(ADMIN, AppDatabase(space.database, first, "pw-a", owner=space.role))
+            assert databases_named(space.database) == (1, space.role)
+            with admin_connection() as conn:
+                can_login = conn.execute(
+                    "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (space.role,)
+                ).fetchone()[0]
+            assert can_login is False
+            with _login(first, space.database, "pw-a") as conn:
+                assert conn.execute("SELECT current_user").fetchone()[0] == space.role
+                conn.execute("CREATE TABLE items (id int)")
+                conn.execute("INSERT INTO items VALUES (1)")
+            initialize(ADMIN, AppDatabase(space.database, second, "pw-b", owner=space.role))
+            with _login(second, space.database, "pw-b") as conn:
+                conn.execute("RESET ALL")  # as a pool resets a connection: still the owner
+                conn.execute("ALTER TABLE items ADD COLUMN name text")  # the owner's right
+                assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+            retire_login(ADMIN, first)
+            with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+                _login(first, space.database, "pw-a")
+            assert stored_password(first) is None
+        finally:
+            drop(space.database, first)
+            drop(role=second)
+
+
+def test_a_login_cannot_be_its_own_owner_role():
+    with pytest.raises(DbInitError, match="cannot be its own owner role"):
+        initialize(ADMIN, AppDatabase("shop", "shop", "pw", owner="shop"))

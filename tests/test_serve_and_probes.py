@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import requests
 
 from pg import EXAMPLE, manage, scratch
 from served import alive, cleanup, production_env, start_server
@@ -54,6 +61,21 @@ def test_probes_answer_a_foreign_host_header_but_pages_do_not(server):
     assert server.get("/health/", headers=foreign).status_code == 200
     assert server.get("/health/live", headers=foreign).status_code == 200
     assert server.get("/", headers=foreign).status_code == 400
+
+
+def test_a_custom_domain_is_answered_as_the_load_balancer_forwards_it(migrated):
+    # The load balancer keeps the browser's Host and says the request came over HTTPS.
+    _space, env = migrated
+    running = start_server(production_env(env, CLOUDRUN_CUSTOM_DOMAINS="shop.example.com"))
+    try:
+        running.wait_until("/health/", 200)
+        forwarded = {"X-Forwarded-Proto": "https"}
+        shop = running.get("/", headers={"Host": "shop.example.com", **forwarded})
+        assert shop.status_code == 200
+        other = running.get("/", headers={"Host": "other.example.com", **forwarded})
+        assert other.status_code == 400
+    finally:
+        cleanup(running)
 
 
 def test_pages_are_redirected_to_https_but_not_behind_the_proxy(server):
@@ -173,3 +195,39 @@ def test_startup_probe_fails_while_migrations_are_pending():
             running.wait_until("/health/", 200, timeout=10)
         finally:
             cleanup(running)
+
+
+def _serve_inherited(env: dict[str, str], listener: socket.socket, log: Path) -> subprocess.Popen:
+    fd = listener.fileno()
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [sys.executable, str(EXAMPLE / "manage.py"), "cloudrun_serve", "--fd", str(fd)],
+            env=env, cwd=EXAMPLE, stdout=output, stderr=subprocess.STDOUT, pass_fds=(fd,),
+        )  # fmt: skip
+
+
+def test_a_server_on_a_shared_socket_takes_no_connection_before_it_could_serve_it(
+    migrated, tmp_path
+):
+    _space, env = migrated
+    listener = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/health/live"
+    log = tmp_path / "serve.log"
+    broken = _serve_inherited(production_env(env, DB_HOST="/nonexistent-socket-dir"), listener, log)
+    working = None
+    try:
+        deadline = time.monotonic() + 30
+        while b"not ready (database unreachable)" not in log.read_bytes():
+            assert time.monotonic() < deadline and broken.poll() is None, log.read_text()
+            time.sleep(0.1)
+        with pytest.raises(requests.Timeout):  # queued, neither refused nor answered
+            requests.get(url, timeout=2)
+        working = _serve_inherited(production_env(env), listener, log)
+        answered = requests.get(url, timeout=30)  # the working server takes it from the queue
+        assert answered.status_code == 200
+    finally:
+        for process in (broken, working):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=15)
+        listener.close()

@@ -364,3 +364,41 @@ def test_database_errors_become_503_outside_the_probes():
         "django_cloudrun.guards.NulCharacterMiddleware",
         "django_cloudrun.unavailable.DatabaseUnavailableMiddleware",
     ]
+
+
+def test_secret_key_fallbacks_come_from_the_environment():
+    env = {**PRODUCTION_ENV, "SECRET_KEY_FALLBACKS": "old-key-1, old-key-2,"}
+    assert configured(env)["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
+    assert configured(PRODUCTION_ENV)["SECRET_KEY_FALLBACKS"] == []
+
+
+def _rotated(settings, old_key: str, new_key: str) -> None:
+    """The settings a process started after the rotation gets from configure()."""
+    env = {**PRODUCTION_ENV, "SECRET_KEY": new_key, "SECRET_KEY_FALLBACKS": old_key}
+    namespace = configured(env)
+    settings.SECRET_KEY = namespace["SECRET_KEY"]
+    settings.SECRET_KEY_FALLBACKS = namespace["SECRET_KEY_FALLBACKS"]
+
+
+def test_a_session_and_a_reset_link_signed_before_a_rotation_stay_valid(settings):
+    from django.contrib.auth.models import User
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    old_key, new_key = "o" * 50, "n" * 50
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old_key, []
+    user = User(pk=7, username="admin", password="pbkdf2_sha256$1$salt$hash", email="a@b.c")
+    session = SessionStore()
+    session["_auth_user_id"] = "7"
+    session.save()
+    cookie = session.session_key
+    token = PasswordResetTokenGenerator().make_token(user)
+
+    _rotated(settings, old_key, new_key)
+    assert SessionStore(session_key=cookie).load() == {"_auth_user_id": "7"}
+    assert PasswordResetTokenGenerator().check_token(user, token)
+    assert PasswordResetTokenGenerator().make_token(user) != token  # signed with the new key
+
+    settings.SECRET_KEY_FALLBACKS = []  # once the grace period is over
+    assert SessionStore(session_key=cookie).load() == {}
+    assert not PasswordResetTokenGenerator().check_token(user, token)

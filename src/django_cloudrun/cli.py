@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import deploy, destroy, doctor, init, local, plan, validate
+from .commands import deploy, destroy, doctor, init, local, plan, rotate, validate
 from .commands.common import ReportingGroup
 
 __all__ = ["app", "main"]
@@ -54,6 +54,7 @@ app.command("status")(local.status)
 app.command("logs")(local.logs)
 app.command("run")(local.run)
 app.add_typer(local.local_app, name="local")
+app.add_typer(rotate.rotate_app, name="rotate")
 
 
 def main() -> None:

@@ -46,8 +46,10 @@ __all__ = [
     "DB_ADMIN_USER",
     "DB_ADMIN_PASSWORD",
     "DB_EXTENSIONS",
+    "DB_OWNER_ROLE",
     "SECRET_KEY",
     "DJANGO_SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "CLOUDRUN_SECRET_VARIABLES",
     "DJANGO_DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -59,6 +61,8 @@ __all__ = [
     "MEDIA_ROOT",
     "STATIC_ROOT",
     "STATIC_COLLECTED",
+    "STATIC_BUCKET",
+    "STATIC_PATH",
     "CLOUDRUN_SERVICE_URLS",
     "CLOUDRUN_CUSTOM_DOMAINS",
     "CLOUDRUN_LOG_FORMAT",
@@ -167,11 +171,24 @@ DB_EXTENSIONS = EnvVar(
     "Comma-separated PostgreSQL extensions db-init creates.",
     scope=Scope.DB_INIT,
 )
+DB_OWNER_ROLE = EnvVar(
+    "DB_OWNER_ROLE",
+    "NOLOGIN role that owns the database and its schema, for alternating users: DB_USER is "
+    "one of two login roles that are its members and work as it (their role default), so "
+    "`rotate db-password` changes the one not in use. Unset: DB_USER owns the database.",
+    scope=Scope.DB_INIT,
+)
 SECRET_KEY = EnvVar("SECRET_KEY", "Django's SECRET_KEY.", secret=True)
 DJANGO_SECRET_KEY = EnvVar(
     "DJANGO_SECRET_KEY",
     "SECRET_KEY's value again, for settings that read it under this name (django-environ "
     'templates: env("DJANGO_SECRET_KEY")).',
+    secret=True,
+)
+SECRET_KEY_FALLBACKS = EnvVar(
+    "SECRET_KEY_FALLBACKS",
+    "Comma-separated previous SECRET_KEYs, still accepted for sessions, password-reset links "
+    "and signed cookies during the grace period after `rotate secret-key`.",
     secret=True,
 )
 CLOUDRUN_SECRET_VARIABLES = EnvVar(
@@ -207,7 +224,16 @@ MEDIA_ROOT = EnvVar("MEDIA_ROOT", "Directory of media files when CLOUDRUN_MEDIA_
 STATIC_ROOT = EnvVar("STATIC_ROOT", "Directory collectstatic writes to and WhiteNoise serves.")
 STATIC_COLLECTED = EnvVar(
     "CLOUDRUN_STATIC_COLLECTED",
-    "1 when static files were collected into the image, so migrate skips collectstatic.",
+    "1 when static files were collected into the image, so migrate skips collectstatic "
+    "(unless CLOUDRUN_STATIC_BUCKET asks for them in the bucket).",
+)
+# Where static files are served when a bucket holds them: the load balancer routes this path
+# to the bucket, whose objects are stored under it.
+STATIC_PATH = "/static/"
+STATIC_BUCKET = EnvVar(
+    "CLOUDRUN_STATIC_BUCKET",
+    "Cloud Storage bucket that migrate collects static files into and Cloud CDN serves "
+    "them from at STATIC_URL (static.mode gcs-cdn); unset: WhiteNoise serves them.",
 )
 CLOUDRUN_SERVICE_URLS = EnvVar(
     "CLOUDRUN_SERVICE_URLS", "Comma-separated https URLs the service answers on."

@@ -9,6 +9,7 @@
     │   ├── PrerequisiteError      something to provide or fix first (exit 2)
     │   └── EngineFailed           a Pulumi update or destroy failed, per resource
     ├── DbInitError                db-init was given something it must refuse
+    ├── DatabaseStarting           the database still refused connections as "starting"
     └── SuperuserError             the superuser cannot be created as configured
 
 Exit codes: 2 when the input or a prerequisite is at fault (like a usage error), 1 when

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,13 +30,21 @@ DEFAULT_HOST = "0.0.0.0"  # in a container, Cloud Run's front end connects from 
 # Cloud Run sends SIGKILL 10 s after SIGTERM; leave time to exit after the last request.
 GRACEFUL_TIMEOUT = 8
 TIMEOUT_MARGIN = 30
+READY_RETRY_SECONDS = 0.5
 
 
 def server_options(
-    environ: Mapping[str, str] = os.environ, *, host: str = DEFAULT_HOST, port: int | None = None
+    environ: Mapping[str, str] = os.environ,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int | None = None,
+    fds: Sequence[int] = (),
 ) -> dict[str, Any]:
+    """gunicorn's settings; with ``fds``, it serves those inherited listening sockets instead
+    of binding HOST:PORT, and each worker takes connections only once it could serve them."""
     port = port or int(contract.PORT.get(environ))
     request_timeout = int(contract.CLOUDRUN_REQUEST_TIMEOUT.get(environ))
+    shared = {"bind": [f"fd://{fd}" for fd in fds], "post_worker_init": _wait_until_ready}
     return {
         "bind": [f"{host}:{port}"],
         # gunicorn's gthread worker, stopping as Cloud Run needs (shutdown.py).
@@ -57,7 +66,20 @@ def server_options(
         # makes its own, and flushes it on the way out (no-ops when tracing is off).
         "post_fork": _start_tracing,
         "worker_exit": _stop_tracing,
+        **(shared if fds else {}),
     }
+
+
+def _wait_until_ready(worker: Any) -> None:
+    """Hold a worker back from a socket it shares with a running server until the startup
+    check passes, as Cloud Run sends a revision no traffic before its startup probe passes:
+    a replacement that cannot reach its database never takes a request from the old one."""
+    from .health import startup_problem
+
+    while worker.alive and (problem := startup_problem()):
+        worker.log.info("not ready (%s); waiting before accepting connections", problem)
+        worker.notify()  # waiting is no hang: the arbiter must not time this worker out
+        time.sleep(READY_RETRY_SECONDS)
 
 
 def _start_tracing(server: Any, worker: Any) -> None:

@@ -6,6 +6,7 @@ always apply on Cloud Run (K_SERVICE is set in the service, CLOUD_RUN_JOB in its
 
 - DEBUG is False, whatever DJANGO_DEBUG or settings.py say;
 - SECRET_KEY comes from the environment (Secret Manager); a key written in the source is refused;
+  SECRET_KEY_FALLBACKS lists the keys a rotation retired, so what they signed stays valid;
 - ALLOWED_HOSTS never contains "*": it lists the service URLs and custom domains;
 - cookies are Secure and the TLS-terminating proxy is trusted when the service URLs are https;
   over plain http (the local target) the https redirect and Secure cookies are off.
@@ -97,12 +98,13 @@ def configure(
     _ensure_app(namespace)
     namespace["DEBUG"] = False if production else _debug(namespace, env)
     namespace["SECRET_KEY"] = _secret_key(namespace, env, production)
+    _secret_key_fallbacks(namespace, env)
     _hosts(namespace, env, production)
     _databases(namespace, env, production)
     media_mode = _media_mode(env)
     _static_and_media(namespace, env, production, base_dir, media_mode)
     _request_body(namespace, env)
-    _middleware(namespace, production, media_mode)
+    _middleware(namespace, production, media_mode, bool(env.get(contract.STATIC_BUCKET.name)))
     _security(namespace, env, production)
     if not _user_set(namespace, "LOGGING"):
         log_format = env.get(contract.CLOUDRUN_LOG_FORMAT.name) or (
@@ -165,6 +167,13 @@ def _secret_key(namespace: Mapping[str, Any], env: Mapping[str, str], production
             "local development."
         )
     return str(in_source)
+
+
+def _secret_key_fallbacks(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
+    """Keys retired by a rotation still verify what they signed; new signatures use SECRET_KEY."""
+    fallbacks = _csv(env, contract.SECRET_KEY_FALLBACKS)
+    if fallbacks or not _user_set(namespace, "SECRET_KEY_FALLBACKS"):
+        namespace["SECRET_KEY_FALLBACKS"] = fallbacks
 
 
 def _csv(env: Mapping[str, str], var: contract.EnvVar) -> list[str]:
@@ -318,16 +327,28 @@ def _static_and_media(
         )
         default = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
-    static_backend = (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if production
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     namespace["STORAGES"] = {
         "default": default,
-        "staticfiles": {"BACKEND": static_backend},
+        "staticfiles": _static_storage(namespace, env, production),
         **own,
     }
+
+
+def _static_storage(
+    namespace: MutableMapping[str, Any], env: Mapping[str, str], production: bool
+) -> dict[str, Any]:
+    """WhiteNoise's manifest storage in production, the static bucket in gcs-cdn mode."""
+    bucket = env.get(contract.STATIC_BUCKET.name, "")
+    if bucket:
+        # The load balancer sends this path to the bucket (static.mode = "gcs-cdn").
+        namespace["STATIC_URL"] = contract.STATIC_PATH
+        return {
+            "BACKEND": "django_cloudrun.static_storage.CdnStaticStorage",
+            "OPTIONS": {"bucket_name": bucket},
+        }
+    if production:
+        return {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    return {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
 def _request_body(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -> None:
@@ -342,16 +363,18 @@ def _request_body(namespace: MutableMapping[str, Any], env: Mapping[str, str]) -
         namespace[name] = limit if size is None else min(size, limit)
 
 
-def _middleware(namespace: MutableMapping[str, Any], production: bool, media_mode: str) -> None:
+def _middleware(
+    namespace: MutableMapping[str, Any], production: bool, media_mode: str, static_in_bucket: bool
+) -> None:
     middleware = [name for name in namespace.get("MIDDLEWARE", []) if name not in OWN_MIDDLEWARE]
     # Probes answer first: before host validation, sessions and the database.
     after_security = (
         middleware.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in middleware else 0
     )
     # Locally, before any collectstatic, runserver serves static files itself.
-    served = (
-        [WHITENOISE_MIDDLEWARE] if production or Path(namespace["STATIC_ROOT"]).is_dir() else []
-    )
+    # With a static bucket, Cloud CDN serves them and WhiteNoise is off.
+    whitenoise = not static_in_bucket and (production or Path(namespace["STATIC_ROOT"]).is_dir())
+    served = [WHITENOISE_MIDDLEWARE] if whitenoise else []
     if media_mode == "fuse":
         served.append(MEDIA_MIDDLEWARE)
     if served:

@@ -21,6 +21,7 @@ from django_cloudrun.cloud.clients import Clients
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.events import OnEvent, ResourceChange
 from django_cloudrun.cloud.interfaces import (
+    CertificateState,
     EngineFailed,
     ExecutionState,
     IamResource,
@@ -174,7 +175,10 @@ class FakeEngine:
                 [ResourceFailure(u, declared.types[u], self.message) for u in failed],
             )
         service = program.config.service_name
-        return {"url": f"https://{service}-{PROJECT_NUMBER}.{stack.region}.run.app"}
+        outputs = {"url": f"https://{service}-{PROJECT_NUMBER}.{stack.region}.run.app"}
+        if program.config.load_balanced:  # the addresses the offline mocks give
+            outputs.update(edge_ipv4="203.0.113.10", edge_ipv6="2001:db8::1")
+        return outputs
 
     def _failing(self) -> bool:
         return self.fail is not None and (self.fail_times is None or self.fail_times > 0)
@@ -356,6 +360,18 @@ def line(seconds: int, message: str, severity: str = "INFO") -> LogLine:
 
 
 @dataclass
+class FakeCertificates:
+    """The project's managed certificates, as the test sets them."""
+
+    journal: list[tuple[Any, ...]]
+    found: list[CertificateState] = field(default_factory=list)
+
+    def managed(self, prefix: str) -> list[CertificateState]:
+        self.journal.append(("certificates.managed", prefix))
+        return [state for state in self.found if state.name.startswith(prefix)]
+
+
+@dataclass
 class Fakes:
     journal: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -368,6 +384,7 @@ class Fakes:
         self.run = FakeCloudRun(j)
         self.logs = FakeLogs(j)
         self.iam = FakeIam(j)
+        self.certificates = FakeCertificates(j)
 
     @property
     def clients(self) -> Clients:
@@ -379,6 +396,7 @@ class Fakes:
             run=self.run,
             logs=self.logs,
             iam=self.iam,
+            certificates=self.certificates,
             sleep=self.sleep,
         )
 

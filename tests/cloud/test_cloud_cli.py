@@ -10,7 +10,12 @@ from typer.testing import CliRunner
 from cloud_support import PROJECT
 from django_cloudrun.cli import app
 from django_cloudrun.cloud.errors import CloudError
-from django_cloudrun.cloud.interfaces import ExecutionState, OrgPolicy, ProjectInfo
+from django_cloudrun.cloud.interfaces import (
+    CertificateState,
+    ExecutionState,
+    OrgPolicy,
+    ProjectInfo,
+)
 from fakes import DIGEST, T0, line
 from test_observe import MIGRATE_FILTER, SERVICE_FILTER, deployed_state
 
@@ -60,6 +65,20 @@ def test_deploy_of_a_private_service_says_how_to_reach_it(cli, project_dir):
         f"gcloud run services proxy {SERVICE} --region europe-west1 --project {PROJECT}"
         in result.stdout
     )
+
+
+def test_deploy_behind_a_load_balancer_ends_with_the_dns_records_to_create(cli, project_dir):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('custom_domains = ["shop.example.com"]\n')
+    result = cli("deploy", "--image", f"img@{DIGEST}")
+    assert result.exit_code == 0, result.output
+    tail = [line.rstrip() for line in result.stdout.splitlines()]
+    assert tail[-2:] == [
+        "          shop.example.com A 203.0.113.10",
+        "          shop.example.com AAAA 2001:db8::1",
+    ]
+    assert tail[-3].startswith("DNS       create these records at your DNS provider")
+    assert "URL       https://shop.example.com" in tail
 
 
 def test_deploy_failure_is_one_red_line_on_stderr(cli, cli_fakes):
@@ -187,6 +206,28 @@ def test_status_cloud_shows_url_revision_traffic_and_jobs(cli, cli_fakes):
         f"migrate {SERVICE}-migrate-x1 succeeded 2026-01-02 03:04:05 UTC 2026-01-02 03:04:05 UTC"
         in rows
     )
+
+
+def test_status_cloud_shows_the_certificate_and_what_each_domain_waits_for(
+    cli, cli_fakes, project_dir
+):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('custom_domains = ["shop.example.com", "www.shop.example.com"]\n')
+    cli_fakes.run.state = deployed_state()
+    cli_fakes.certificates.found = [
+        CertificateState(
+            f"{SERVICE}-cert-1a2b3c4",
+            "PROVISIONING",
+            {"www.shop.example.com": "PROVISIONING", "shop.example.com": "FAILED_NOT_VISIBLE"},
+        )
+    ]
+    result = cli("status", "--cloud")
+    assert result.exit_code == 0, result.output
+    rows = [" ".join(row.split()) for row in result.stdout.splitlines()]
+    assert (
+        f"Certificate PROVISIONING {SERVICE}-cert-1a2b3c4: shop.example.com FAILED_NOT_VISIBLE, "
+        "www.shop.example.com PROVISIONING"
+    ) in rows
 
 
 def test_status_cloud_json_and_not_deployed(cli):

@@ -123,6 +123,29 @@ def test_deploy_returns_url_admin_and_how_to_read_the_password(target, fakes):
     )
 
 
+def test_without_custom_domains_there_are_no_dns_records_to_create(target, fakes):
+    result, _events = run_deploy(target, fakes)
+    assert result.dns_records == ()
+
+
+def test_behind_a_load_balancer_deploy_gives_the_domain_url_and_the_dns_records(project_dir, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('custom_domains = ["shop.example.com", "www.shop.example.com"]\n')
+    result, _events = run_deploy(make_target(project_dir), fakes)
+    assert (result.url, result.admin_url) == (
+        "https://shop.example.com",
+        "https://shop.example.com/admin/",
+    )
+    assert [(r.name, r.type, r.value) for r in result.dns_records] == [
+        ("shop.example.com", "A", "203.0.113.10"),
+        ("shop.example.com", "AAAA", "2001:db8::1"),
+        ("www.shop.example.com", "A", "203.0.113.10"),
+        ("www.shop.example.com", "AAAA", "2001:db8::1"),
+    ]
+    # The load balancer and Cloud Armor are Compute Engine resources.
+    assert "compute.googleapis.com" in required_apis(make_target(project_dir).config)
+
+
 def test_a_failed_migrate_job_names_the_job_and_leaves_the_service_alone(target, fakes):
     fakes.engine.fail = f"{SERVICE}-migrate"
     fakes.engine.message = (
@@ -405,23 +428,6 @@ def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, f
     first, second = tokens(-2), tokens(-1)
     assert set(first) == {"shop-django-db-init", "shop-django-migrate"}
     assert all(first[job] != second[job] for job in first)
-
-
-@pytest.mark.parametrize(
-    ("table", "named"),
-    [
-        ('[static]\nmode = "gcs-cdn"\n', 'static.mode = "gcs-cdn"'),
-    ],
-)
-def test_settings_deploy_cannot_create_yet_are_refused_before_anything_runs(
-    project_dir: Path, fakes, table, named
-):
-    with (project_dir / "cloudrun.toml").open("a") as file:
-        file.write(table)
-    error = failure(make_target(project_dir), fakes)
-    assert error.message.startswith(f"{named}: not deployable yet")
-    assert error.exit_code == 2
-    assert not [call for call in fakes.calls() if call.startswith(("engine.", "builder."))]
 
 
 def test_a_resource_refused_after_the_new_revision_says_the_service_was_updated(target, fakes):

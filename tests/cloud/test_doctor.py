@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from cloud_support import PROJECT, make_target
-from django_cloudrun.cloud.doctor import DOMAIN_RESTRICTION, REQUIRE_INVOKER_IAM, doctor_checks
+from django_cloudrun.cloud.doctor import (
+    DOMAIN_RESTRICTION,
+    PUBLIC_ACCESS_PREVENTION,
+    REQUIRE_INVOKER_IAM,
+    doctor_checks,
+)
 from django_cloudrun.cloud.errors import CloudError
 from django_cloudrun.cloud.interfaces import IamResource, OrgPolicy, ProjectInfo
 from django_cloudrun.cloud.preflight import Check
@@ -156,6 +161,40 @@ def test_an_enforced_require_invoker_iam_policy_blocks_a_public_service(project_
         "public; set public = false in cloudrun.toml, or ask an organization policy "
         "administrator to exempt the project"
     )
+
+
+GCS_CDN = 'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"\n'
+
+
+def test_a_public_static_bucket_passes_without_a_policy_against_it(project_dir, fakes):
+    configure(project_dir, GCS_CDN)
+    check = checked(project_dir, fakes)["Static bucket"]
+    assert (check.ok, check.detail) == (True, "the static bucket may be readable by allUsers")
+
+
+@pytest.mark.parametrize(
+    ("constraint", "policy"),
+    [
+        (PUBLIC_ACCESS_PREVENTION, OrgPolicy(enforced=True)),
+        (DOMAIN_RESTRICTION, OrgPolicy(allow_all=False, allowed_values=("C0abc123",))),
+    ],
+)
+def test_either_policy_against_public_buckets_fails_the_static_bucket(
+    project_dir, fakes, constraint, policy
+):
+    configure(project_dir, GCS_CDN)
+    fakes.probe.policies[constraint] = policy
+    check = checked(project_dir, fakes)["Static bucket"]
+    assert check.ok is False
+    assert check.detail == (
+        f"the organization policy {constraint} on project {PROJECT} refuses the static "
+        'bucket\'s public grant (allUsers); set static.mode = "whitenoise", or ask an '
+        "organization policy administrator to exempt the project"
+    )
+
+
+def test_without_gcs_cdn_the_static_bucket_is_not_checked(project_dir, fakes):
+    assert "Static bucket" not in checked(project_dir, fakes)
 
 
 def test_an_unreadable_org_policy_is_not_checked(project_dir, fakes):

@@ -9,7 +9,12 @@ import pytest
 from cloud_support import PROJECT, make_target
 from django_cloudrun.cloud import observe
 from django_cloudrun.cloud.errors import PrerequisiteError
-from django_cloudrun.cloud.interfaces import ExecutionState, ServiceState, Traffic
+from django_cloudrun.cloud.interfaces import (
+    CertificateState,
+    ExecutionState,
+    ServiceState,
+    Traffic,
+)
 from fakes import T0, line
 
 SERVICE = "shop-django"
@@ -35,7 +40,7 @@ def test_status_reads_the_service_and_each_jobs_last_executions(target, fakes):
     fakes.run.state = deployed_state()
     run = ExecutionState(f"{SERVICE}-migrate-x1", f"{SERVICE}-migrate", T0, T0, True, 0)
     fakes.run.history = {f"{SERVICE}-migrate": [run]}
-    result = observe.status(target, fakes.run)
+    result = observe.status(target, fakes.run, fakes.certificates)
     assert fakes.journal == [
         ("run.service", SERVICE),
         ("run.executions", f"{SERVICE}-db-init", 3),
@@ -57,8 +62,35 @@ def test_status_reads_the_service_and_each_jobs_last_executions(target, fakes):
     json.dumps(data)
 
 
+def test_without_a_load_balancer_status_reads_no_certificates(target, fakes):
+    fakes.run.state = deployed_state()
+    assert observe.status(target, fakes.run, fakes.certificates).certificates == []
+    assert not [call for call in fakes.journal if call[0] == "certificates.managed"]
+
+
+def test_behind_a_load_balancer_status_gives_each_certificates_state(project_dir, fakes):
+    with (project_dir / "cloudrun.toml").open("a") as file:
+        file.write('custom_domains = ["shop.example.com"]\n')
+    fakes.run.state = deployed_state()
+    provisioning = CertificateState(
+        f"{SERVICE}-cert-1a2b3c4", "PROVISIONING", {"shop.example.com": "FAILED_NOT_VISIBLE"}
+    )
+    other = CertificateState("other-app-cert-9f8e7d6", "ACTIVE", {"other.example": "ACTIVE"})
+    fakes.certificates.found = [provisioning, other]
+    result = observe.status(make_target(project_dir), fakes.run, fakes.certificates)
+    assert ("certificates.managed", f"{SERVICE}-cert") in fakes.journal
+    assert result.certificates == [provisioning]
+    assert result.as_dict()["certificates"] == [
+        {
+            "name": f"{SERVICE}-cert-1a2b3c4",
+            "status": "PROVISIONING",
+            "domains": {"shop.example.com": "FAILED_NOT_VISIBLE"},
+        }
+    ]
+
+
 def test_status_of_nothing_deployed(target, fakes):
-    assert observe.status(target, fakes.run).as_dict()["deployed"] is False
+    assert observe.status(target, fakes.run, fakes.certificates).as_dict()["deployed"] is False
 
 
 def test_logs_read_the_service_by_default(target, fakes):

@@ -24,8 +24,9 @@ from pulumi.automation.events import EngineEvent
 
 from django_cloudrun.cloud.errors import CloudError, PrerequisiteError
 from django_cloudrun.cloud.events import ResourceChange
-from django_cloudrun.cloud.interfaces import IamResource, OrgPolicy, Traffic
+from django_cloudrun.cloud.interfaces import CertificateState, IamResource, OrgPolicy, Traffic
 from django_cloudrun.cloud.real.build import build_failure, build_request
+from django_cloudrun.cloud.real.certificates import certificate_state
 from django_cloudrun.cloud.real.engine import EventTranslator, resource_type
 from django_cloudrun.cloud.real.google_errors import discovery_errors, google_errors
 from django_cloudrun.cloud.real.iam import GoogleIam, roles_in
@@ -381,3 +382,18 @@ def test_a_failed_build_names_its_failure_type():
     )
     timed_out = cloudbuild_v1.Build(status=cloudbuild_v1.Build.Status.TIMEOUT)
     assert build_failure(timed_out) == "Cloud Build ended TIMEOUT"
+
+
+def test_a_managed_certificate_of_the_compute_api_becomes_its_state():
+    item = {
+        "name": "shop-django-cert-1a2b3c4",
+        "type": "MANAGED",
+        "managed": {
+            "domains": ["shop.example.com"],
+            "status": "PROVISIONING",
+            "domainStatus": {"shop.example.com": "FAILED_NOT_VISIBLE"},
+        },
+    }
+    assert certificate_state(item) == CertificateState(
+        "shop-django-cert-1a2b3c4", "PROVISIONING", {"shop.example.com": "FAILED_NOT_VISIBLE"}
+    )

@@ -34,6 +34,13 @@ def test_uptime_check_gets_health_on_the_run_app_host_over_https():
     }
 
 
+def test_behind_a_load_balancer_the_uptime_check_goes_to_the_first_custom_domain():
+    declared = deploy('custom_domains = ["shop.example.com", "www.shop.example.com"]')
+    labels = declared.one(UPTIME)["monitoredResource"]["labels"]
+    assert labels == {"project_id": "my-project", "host": "shop.example.com"}
+    assert "uptime" in alerts(declared)
+
+
 def test_no_uptime_check_when_the_internet_cannot_reach_the_service():
     for text in ("public = false", "[monitoring]\nuptime_check = false"):
         declared = deploy(text)

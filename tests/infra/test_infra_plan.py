@@ -24,7 +24,7 @@ SENTRY_DSN = "sentry-dsn"
 
 def test_plan_has_resources_iam_budget_and_warnings():
     data = plan(parse_config(""))
-    assert set(data) == {"resources", "iam", "budget", "warnings"}
+    assert set(data) == {"resources", "iam", "budget", "edge_cost", "warnings"}
     assert all(set(r) == {"type", "name", "inputs", "depends_on"} for r in data["resources"])
     assert data["budget"] == connection_budget("db-f1-micro", 3).as_dict()
     assert json.loads(json.dumps(data)) == data

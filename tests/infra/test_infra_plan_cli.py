@@ -201,7 +201,7 @@ def test_console_script_offers_plan():
         [str(SCRIPT), "plan", "--json"], cwd=EXAMPLE, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"resources", "iam", "budget", "warnings"}
+    assert set(json.loads(result.stdout)) == {"resources", "iam", "budget", "edge_cost", "warnings"}
 
 
 def test_plan_json_is_the_same_text_on_every_run():
@@ -217,3 +217,15 @@ def test_plan_json_is_the_same_text_on_every_run():
         for _ in range(3)
     }  # fmt: skip
     assert len(outputs) == 1
+
+
+def test_plan_prints_the_edges_monthly_base_cost(tmp_path):
+    (tmp_path / "cloudrun.toml").write_text(
+        'custom_domains = ["shop.example.com"]\n[edge.waf]\nenabled = true\n'
+    )
+    result = run_plan(cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Edge: $33.25 a month before traffic (USD list prices of 2026-12-01" in result.stdout
+    assert "4 forwarding rules" in result.stdout and "$18.25" in result.stdout
+    assert "10 Cloud Armor rules" in result.stdout
+    assert "compute.SecurityPolicy demo-django-armor" in result.stdout

@@ -121,7 +121,15 @@ def test_service_url_is_the_deterministic_run_app_url():
     assert plain["CLOUDRUN_SERVICE_URLS"] == (
         f"https://demo-django-{PROJECT_NUMBER}.us-central1.run.app"
     )
-    assert "CLOUDRUN_CUSTOM_DOMAINS" not in plain  # custom_domains are refused until an LB
+    assert "CLOUDRUN_CUSTOM_DOMAINS" not in plain  # no custom_domains configured
+
+
+def test_custom_domains_are_urls_and_hosts_of_the_service():
+    plain, _ = env_of(service_container(deploy('custom_domains = ["shop.example.com"]')))
+    assert plain["CLOUDRUN_SERVICE_URLS"] == (
+        f"https://demo-django-{PROJECT_NUMBER}.us-central1.run.app,https://shop.example.com"
+    )
+    assert plain["CLOUDRUN_CUSTOM_DOMAINS"] == "shop.example.com"
 
 
 def test_service_environment_is_exactly_the_topologys():
@@ -187,8 +195,12 @@ def test_tracing_reaches_the_server_only_when_enabled():
 
 
 def test_ingress_follows_ingress_settings():
-    # The other settings are refused by the config model until a load balancer is deployable.
+    # The config model refuses any other pairing: all without a load balancer, the load
+    # balancer's ingress with one.
     assert deploy('ingress_settings = "all"').one(SERVICE)["ingress"] == "INGRESS_TRAFFIC_ALL"
+    behind = 'custom_domains = ["shop.example.com"]\n'
+    behind += 'ingress_settings = "internal-and-cloud-load-balancing"'
+    assert deploy(behind).one(SERVICE)["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
 
 
 def test_a_public_service_turns_the_invoker_check_off_and_grants_all_users_nothing():

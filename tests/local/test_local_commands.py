@@ -200,3 +200,19 @@ def test_up_killed_with_sigkill_leaves_no_process_behind(project):
         time.sleep(0.1)
     assert not leftovers(project)
     assert cli(project, "down").returncode == 0
+
+
+def test_rotating_the_secret_key_without_up_is_for_the_next_up(project):
+    before = cli(project, "local", "secret", "secret-key").stdout.strip()
+    result = cli(project, "rotate", "secret-key")
+    assert result.returncode == 0, result.stderr
+    assert "the next `up` uses it" in result.stdout and before not in result.stdout
+    assert cli(project, "local", "secret", "secret-key").stdout.strip() != before
+
+
+def test_rotating_the_database_password_needs_a_running_up(project):
+    cli(project, "local", "secret", "db-password")
+    result = cli(project, "rotate", "db-password")
+    assert result.returncode == 1
+    assert "start `django-cloudrun up` first" in result.stderr
+    assert "Traceback" not in result.stderr

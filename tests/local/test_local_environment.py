@@ -35,3 +35,14 @@ def test_service_and_every_job_get_database_url_of_the_db_variables(target):
             )
             == ("shop", "shop_app", "db-password-value")
         )
+
+
+def test_custom_domains_are_hosts_of_the_local_service_as_of_the_load_balancers():
+    # The load balancer forwards each custom domain's Host unchanged; locally a request with
+    # that Host on the local port is answered the same way.
+    config = parse_config('custom_domains = ["shop.example.com"]\n[edge.waf]\nenabled = true\n')
+    secrets = {ref.key: f"{ref.key}-value" for ref in SECRETS}
+    local = LocalTarget(config, local_placement(config, db_host=SOCKET_DIR, port=8000), secrets)
+    env = local.service(8000)
+    assert env["CLOUDRUN_CUSTOM_DOMAINS"] == "shop.example.com"
+    assert env["CLOUDRUN_SERVICE_URLS"] == "http://localhost:8000,http://127.0.0.1:8000"

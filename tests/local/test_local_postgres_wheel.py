@@ -220,7 +220,9 @@ def test_python_312_venv_installs_the_wheel_and_its_server_runs_the_four_extensi
     venv = tmp_path / "venv"
     subprocess.run([python_312(), "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin/python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, str(wheel_requirement()), "pydantic>=2", "cronsim>=2.8"], check=True)
+    # The wheel, and those of the package's own requirements the local target imports.
+    requirements = ["pydantic>=2", "cronsim>=2.8", "psycopg[binary]>=3.2"]
+    subprocess.run([*pip, str(wheel_requirement()), *requirements], check=True)
     script = tmp_path / "cluster.py"
     script.write_text(CLUSTER_SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}

@@ -187,7 +187,9 @@ def test_static_on_cloud_storage_is_not_collected_into_the_image(tmp_path: Path)
     )
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "settings.py").write_text('WSGI_APPLICATION = "site.wsgi.application"\n')
-    (tmp_path / "cloudrun.toml").write_text('[static]\nmode = "gcs-cdn"\n')
+    (tmp_path / "cloudrun.toml").write_text(
+        'custom_domains = ["shop.example.com"]\n[static]\nmode = "gcs-cdn"\n'
+    )
     plan = plan_init(detect_project(tmp_path), InitChoices())
     dockerfile = next(c for c in plan.changes if c.path == "Dockerfile").new
     assert "collectstatic" not in dockerfile and "CLOUDRUN_STATIC_COLLECTED" not in dockerfile

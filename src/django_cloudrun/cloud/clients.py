@@ -11,7 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .interfaces import Builder, CloudRun, Engine, Iam, Logs, PrerequisiteProbe, StateStore
+from .interfaces import (
+    Builder,
+    Certificates,
+    CloudRun,
+    Engine,
+    Iam,
+    Logs,
+    PrerequisiteProbe,
+    StateStore,
+)
 from .stack import CloudTarget
 
 __all__ = ["Clients", "clients_for", "factory", "real_clients"]
@@ -26,11 +35,13 @@ class Clients:
     run: CloudRun
     logs: Logs
     iam: Iam
+    certificates: Certificates
     sleep: Callable[[float], None] = time.sleep  # waits between polls of Cloud Run and Logging
 
 
 def real_clients(project: str, region: str) -> Clients:
     from .real.build import CloudBuilder
+    from .real.certificates import ComputeCertificates
     from .real.engine import AutomationEngine
     from .real.iam import GoogleIam
     from .real.logs import CloudLogs
@@ -46,6 +57,7 @@ def real_clients(project: str, region: str) -> Clients:
         run=CloudRunClient(project, region),
         logs=CloudLogs(project),
         iam=GoogleIam(project),
+        certificates=ComputeCertificates(project),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import FILL_IN, names, unfilled
+from ..config import FILL_IN, CloudRunConfig, names, unfilled
 from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
 from .clients import Clients
 from .errors import CloudError, PrerequisiteError
@@ -57,6 +57,19 @@ GRANTING = frozenset({"create", "update", "replace", "create-replacement"})  # e
 
 
 @dataclass(frozen=True)
+class DnsRecord:
+    """A record the user creates at their DNS provider: the load balancer cannot."""
+
+    name: str
+    type: str  # A or AAAA
+    value: str
+
+
+# The record type of each address version of the load balancer.
+RECORD_TYPES = {"ipv4": "A", "ipv6": "AAAA"}
+
+
+@dataclass(frozen=True)
 class Deployment:
     service: str
     project: str
@@ -67,6 +80,27 @@ class Deployment:
     username: str
     password_command: str
     public: bool
+    dns_records: tuple[DnsRecord, ...] = ()
+
+
+def dns_records(config: CloudRunConfig, outputs: Mapping[str, Any]) -> tuple[DnsRecord, ...]:
+    """An A and an AAAA record per custom domain, to the load balancer's addresses.
+
+    Google issues the managed certificate only once every domain resolves to the load
+    balancer (https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs).
+    """
+    from ..infra.program import EDGE_ADDRESS_PREFIX
+
+    addresses = {
+        version: str(outputs[f"{EDGE_ADDRESS_PREFIX}{version}"])
+        for version in RECORD_TYPES
+        if outputs.get(f"{EDGE_ADDRESS_PREFIX}{version}")
+    }
+    return tuple(
+        DnsRecord(domain, RECORD_TYPES[version], address)
+        for domain in config.custom_domains
+        for version, address in addresses.items()
+    )
 
 
 def password_command(target: CloudTarget) -> str:
@@ -279,7 +313,14 @@ def deploy(
     outputs = update(
         clients.engine, target, program, on_event, sleep=clients.sleep, logs=clients.logs
     )
-    url = str(outputs.get("url", ""))
+    config = target.config
+    # Behind a load balancer the run.app URL admits only the load balancer: browsers use
+    # the first custom domain.
+    url = (
+        f"https://{config.custom_domains[0]}"
+        if config.load_balanced
+        else str(outputs.get("url", ""))
+    )
     return Deployment(
         service=target.service,
         project=target.project,
@@ -290,4 +331,5 @@ def deploy(
         username=target.config.superuser.username,
         password_command=password_command(target),
         public=target.config.public,
+        dns_records=dns_records(config, outputs),
     )

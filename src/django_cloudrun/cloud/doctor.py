@@ -31,6 +31,9 @@ REQUIRE_INVOKER_IAM = "run.managed.requireInvokerIam"
 # Domain-restricted sharing: only members of the listed customers may be granted roles, so
 # not allUsers (https://cloud.google.com/resource-manager/docs/organization-policy/restricting-domains).
 DOMAIN_RESTRICTION = "iam.allowedPolicyMemberDomains"
+# Enforced, no bucket may be made public by IAM
+# (https://cloud.google.com/storage/docs/public-access-prevention).
+PUBLIC_ACCESS_PREVENTION = "storage.publicAccessPrevention"
 CONNECT_GITHUB = "https://console.cloud.google.com/cloud-build/triggers;region=global/connect"
 
 _Lazy = Callable[[], Check]  # a live check, run only once the project is there
@@ -55,6 +58,8 @@ def _live(clients: Clients, target: CloudTarget) -> Iterator[tuple[str, _Lazy]]:
         yield "Public access", lambda: _public_access(probe, target.project)
     if config.database.private_ip:
         yield "Private IP", lambda: _private_services(probe, target)
+    if config.static.mode == "gcs-cdn":
+        yield "Static bucket", lambda: _public_static(probe, target.project)
 
 
 def _build_account(clients: Clients, target: CloudTarget) -> Check:
@@ -129,6 +134,33 @@ def _public_access(probe: PrerequisiteProbe, project: str) -> Check:
         True,
         f"the invoker IAM check may be turned off{restricted}",
     )
+
+
+def _public_static(probe: PrerequisiteProbe, project: str) -> Check:
+    """static.mode gcs-cdn grants objectViewer to allUsers on the static bucket, which either
+    organization policy refuses; deploy would stop at that grant."""
+    try:
+        prevention = probe.org_policy(project, PUBLIC_ACCESS_PREVENTION)
+        domains = probe.org_policy(project, DOMAIN_RESTRICTION)
+    except CloudError as error:
+        return Check("Static bucket", None, f"not checked: {error.message}")
+    refusing = [
+        name
+        for name, refuses in (
+            (PUBLIC_ACCESS_PREVENTION, prevention.enforced),
+            (DOMAIN_RESTRICTION, not domains.allow_all),
+        )
+        if refuses
+    ]
+    if refusing:
+        return Check(
+            "Static bucket",
+            False,
+            f"the organization policy {' and '.join(refusing)} on project {project} refuses "
+            'the static bucket\'s public grant (allUsers); set static.mode = "whitenoise", or '
+            "ask an organization policy administrator to exempt the project",
+        )
+    return Check("Static bucket", True, "the static bucket may be readable by allUsers")
 
 
 def _private_services(probe: PrerequisiteProbe, target: CloudTarget) -> Check:

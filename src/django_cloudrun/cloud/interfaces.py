@@ -19,6 +19,8 @@ from .stack import Program, StackSettings
 
 __all__ = [
     "Builder",
+    "CertificateState",
+    "Certificates",
     "CloudRun",
     "Engine",
     "EngineFailed",
@@ -203,6 +205,26 @@ class CloudRun(Protocol):
 
     def start_job(self, job: str, args: Sequence[str]) -> JobRun:
         """An execution of `job` with its container's arguments replaced by `args`."""
+        ...
+
+
+# Compute Engine: the load balancer's certificates
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """A Google-managed certificate: its status, and each domain's (compute v1
+    SslCertificate.managed: status such as PROVISIONING or ACTIVE; domainStatus such as
+    FAILED_NOT_VISIBLE while a domain does not resolve to the load balancer)."""
+
+    name: str
+    status: str
+    domains: Mapping[str, str]
+
+
+class Certificates(Protocol):
+    def managed(self, prefix: str) -> list[CertificateState]:
+        """The project's Google-managed certificates whose names start with `prefix`."""
         ...
 
 

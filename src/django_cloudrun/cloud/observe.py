@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..config.names import job_name
+from ..config.names import certificate_name, job_name
 from ..config.topology import JOBS, cron_jobs
 from .errors import PrerequisiteError
-from .interfaces import CloudRun, ExecutionState, LogLine, Logs, ServiceState
+from .interfaces import (
+    Certificates,
+    CertificateState,
+    CloudRun,
+    ExecutionState,
+    LogLine,
+    Logs,
+    ServiceState,
+)
 from .stack import CloudTarget
 
 __all__ = [
@@ -72,6 +80,7 @@ class Status:
     region: str
     state: ServiceState | None  # None: not deployed
     executions: dict[str, list[ExecutionState]]  # by short job name, newest first
+    certificates: list[CertificateState] = field(default_factory=list)  # the load balancer's
 
     def as_dict(self) -> dict[str, Any]:
         def plain(value: Any) -> Any:
@@ -93,15 +102,23 @@ class Status:
                 job: [{**plain(asdict(run)), "status": run.status} for run in runs]
                 for job, runs in self.executions.items()
             },
+            "certificates": [plain(asdict(state)) for state in self.certificates],
         }
 
 
-def status(target: CloudTarget, run: CloudRun, *, executions: int = 3) -> Status:
+def status(
+    target: CloudTarget, run: CloudRun, certificates: Certificates, *, executions: int = 3
+) -> Status:
     state = run.service(target.service)
     jobs = {
         job.name: run.executions(job_name(target.service, job.name), executions) for job in JOBS
     }
-    return Status(target.service, target.project, target.region, state, jobs)
+    managed = (
+        certificates.managed(certificate_name(target.service))
+        if target.config.load_balanced and state is not None
+        else []
+    )
+    return Status(target.service, target.project, target.region, state, jobs, managed)
 
 
 def read_logs(target: CloudTarget, logs: Logs, *, job: str | None, limit: int) -> list[LogLine]:

@@ -72,7 +72,9 @@ def required_apis(config: CloudRunConfig) -> list[str]:
     (servicenetworking, compute), https://cloud.google.com/trace/docs/setup (cloudtrace),
     https://cloud.google.com/scheduler/docs/setup (cloudscheduler),
     https://cloud.google.com/memorystore/docs/redis/create-manage-instances (redis, for the
-    worker's broker). media.mode = "api" signs
+    worker's broker),
+    https://cloud.google.com/load-balancing/docs/https/setup-global-ext-https-serverless
+    (compute: the load balancer and Cloud Armor are Compute Engine resources). media.mode = "api" signs
     URLs as the runtime account, which has no key on Cloud Run: the signature comes from the
     IAM Service Account Credentials API (iamcredentials v1 projects.serviceAccounts.signBlob;
     https://cloud.google.com/storage/docs/access-control/signed-urls).
@@ -80,7 +82,7 @@ def required_apis(config: CloudRunConfig) -> list[str]:
     apis = list(BASE_APIS)
     if config.vpc.mode == "connector":
         apis.append("vpcaccess")
-    if config.vpc.mode == "direct" or config.database.private_ip:
+    if config.vpc.mode == "direct" or config.database.private_ip or config.load_balanced:
         apis.append("compute")
     if config.database.private_ip:
         apis.append("servicenetworking")

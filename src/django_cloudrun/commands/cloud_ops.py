@@ -24,7 +24,8 @@ __all__ = ["logs", "run", "status"]
 
 def status(config: Path, env: str | None, *, as_json: bool) -> None:
     target = load_target(config, env)
-    result = observe.status(target, clients_for(target).run)
+    clients = clients_for(target)
+    result = observe.status(target, clients.run, clients.certificates)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return

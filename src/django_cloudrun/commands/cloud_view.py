@@ -25,6 +25,7 @@ from ..cloud.events import (
     Step,
     short_type,
 )  # fmt: skip
+from ..cloud.interfaces import CertificateState
 from ..cloud.observe import Status
 
 __all__ = ["DeployView", "deployment_summary", "status_view"]
@@ -132,11 +133,29 @@ def deployment_summary(result: Deployment) -> list[Text]:
             )
         )
     rows += [("Status", "django-cloudrun status --cloud"), ("Logs", "django-cloudrun logs --cloud")]
+    if result.dns_records:
+        rows.append(
+            (
+                "DNS",
+                "create these records at your DNS provider; the certificate is issued once "
+                "they resolve, which can take up to an hour:",
+            )
+        )
+        rows += [("", f"{r.name} {r.type} {r.value}") for r in result.dns_records]
     return [Text.assemble((f"{label:<10}", "bold"), value) for label, value in rows]
 
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else ""
+
+
+def _certificate(state: CertificateState) -> Text:
+    """ACTIVE in green; otherwise the status and each domain's, which say what is missing
+    (FAILED_NOT_VISIBLE: the domain does not resolve to the load balancer yet)."""
+    if state.status == "ACTIVE":
+        return Text.assemble(("ACTIVE", "green"), f" {state.name}")
+    domains = ", ".join(f"{domain} {status}" for domain, status in sorted(state.domains.items()))
+    return Text.assemble((state.status, "yellow"), f" {state.name}: {domains}")
 
 
 def status_view(result: Status) -> list[Any]:
@@ -159,6 +178,8 @@ def status_view(result: Status) -> list[Any]:
     grid.add_row("Traffic", traffic or "none")
     if state.image:
         grid.add_row("Image", state.image)
+    for certificate in result.certificates:
+        grid.add_row("Certificate", _certificate(certificate))
     jobs = Table(box=None, padding=(0, 2), show_edge=False)
     for column in ("job", "execution", "status", "started", "finished"):
         jobs.add_column(column)

@@ -35,7 +35,9 @@ ConfigOption = Annotated[
         "-c",
         help="Path of cloudrun.toml.",
         envvar="DJANGO_CLOUDRUN_CONFIG",
-        dir_okay=True,  # load_config explains what is wrong with a directory
+        # load_config explains what is wrong with a directory or an unreadable file.
+        dir_okay=True,
+        readable=False,
     ),
 ]
 EnvOption = Annotated[

@@ -20,7 +20,8 @@ PlanJsonOption = Annotated[
     bool,
     typer.Option(
         "--json",
-        help='Print {"resources", "iam", "budget", "warnings"} as JSON, secrets redacted.',
+        help='Print {"resources", "iam", "budget", "edge_cost", "warnings"} as JSON, secrets '
+        "redacted.",
     ),
 ]
 
@@ -85,7 +86,28 @@ def _print(data: dict[str, Any], service: str, project: str | None, region: str)
         soft_wrap=True,
     )
     console.print(f"  + {budget['overhead']}: {_overhead(budget)}", soft_wrap=True)
+    _print_cost(data["edge_cost"])
     warn(data["warnings"])
+
+
+def _print_cost(cost: dict[str, Any]) -> None:
+    """The edge's monthly base cost, one line per priced item."""
+    if not cost["lines"]:
+        return
+    console.print(
+        Text.assemble(
+            ("\nEdge: ", "bold"),
+            f"${cost['total_usd']:.2f} a month before traffic (USD list prices of "
+            f"{cost['prices_checked']}; requests and data are billed on top)",
+        ),
+        soft_wrap=True,
+    )
+    console.print(
+        _grid(
+            (f"{line['quantity']} {line['item']}", f"${line['monthly_usd']:.2f}")
+            for line in cost["lines"]
+        )
+    )
 
 
 def _overhead(budget: dict[str, Any]) -> str:

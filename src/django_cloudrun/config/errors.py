@@ -15,6 +15,10 @@ from ..errors import USAGE_EXIT, CloudRunError
 __all__ = ["ConfigError", "Key", "Problem", "dotted", "fail", "fail_at", "show"]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# What a message may echo of the file: a key or a value is cut to SHORT characters, a whole
+# line to LONG (its start, which names the key, and its end, which says what to do).
+SHORT = 60
+LONG = 1000
 
 # Error types our validators raise; messages.py turns them into Problems.
 RULE = "cloudrun"
@@ -30,7 +34,7 @@ class ConfigError(CloudRunError):
     exit_code = USAGE_EXIT
 
     def __init__(self, messages: Sequence[str], *, source: str = "") -> None:
-        self.messages = list(messages)
+        self.messages = [_clipped(message) for message in messages]
         self.source = source
         super().__init__("\n".join(self.messages))
 
@@ -55,13 +59,17 @@ class Problem:
 
 
 def dotted(path: Iterable[str | int]) -> str:
-    """A key path as TOML would spell it: database.extensions[2], environment_variables."a b"."""
+    """A key path as TOML would spell it: database.extensions[2], environment_variables."a b".
+
+    A key longer than SHORT characters is cut, as values are.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             key = part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+            key = key if len(key) <= SHORT else key[: SHORT - 3] + "..."
             out += f".{key}" if out else key
     return out
 
@@ -71,12 +79,20 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
+        return repr(value if len(value) <= SHORT else value[: SHORT - 3] + "...")
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
     return str(value)
+
+
+def _clipped(message: str) -> str:
+    """`message` whole if it is at most LONG characters, else its start and its end."""
+    if len(message) <= LONG:
+        return message
+    left_out = len(message) - LONG
+    return f"{message[: LONG - 200]} ...({left_out} characters left out)... {message[-200:]}"
 
 
 def fail(text: str) -> PydanticCustomError:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import difflib
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,11 +15,11 @@ from .errors import ConfigError, Problem, show
 from .messages import problems_from
 from .model import CloudRunConfig
 from .rules import environment_name_problem
+from .source import parse_toml, read_config_file
 
 __all__ = ["DEFAULT_PATH", "deep_merge", "load_config", "parse_config", "resolve"]
 
 DEFAULT_PATH = Path("cloudrun.toml")
-_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 def load_config(
@@ -30,15 +28,7 @@ def load_config(
     """The configuration in `path`, with environment `env` applied when given."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"{path}: no such file; create it with `django-cloudrun init` or pass --config"]
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a directory, not a TOML file"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+        text = read_config_file(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
     try:
@@ -52,11 +42,7 @@ def parse_config(
     text: str, env: str | None = None, *, source: str = str(DEFAULT_PATH)
 ) -> CloudRunConfig:
     """The configuration in TOML `text`; `source` names it in syntax errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_error(str(exc), source)]) from None
-    return resolve(data, env)
+    return resolve(parse_toml(text, source), env)
 
 
 def resolve(data: Mapping[str, Any], env: str | None = None) -> CloudRunConfig:
@@ -123,12 +109,3 @@ def _unknown_environment(env: str, overlays: Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(env, list(overlays), n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     return f"not defined; {hint}available: {', '.join(sorted(overlays))}"
-
-
-def _syntax_error(message: str, source: str) -> str:
-    match = _POSITION.search(message)
-    if match is None:
-        return f"{source}: invalid TOML: {message}"
-    line, column = match.groups()
-    where = f"line {line}, column {column}" if line else "end of file"
-    return f"{source}: {where}: invalid TOML: {message[: match.start()]}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, computed_field, field_validator, model_validator
 
 from .budget import Budget, BudgetError, connection_budget
-from .errors import fail, fail_at
+from .errors import Key, fail, fail_at
 from .platform import (
     JOB_EXECUTION_ENVIRONMENT,
     MEMORY_RULE,
@@ -35,10 +36,12 @@ from .sections import (
     BuildConfig,
     CronJob,
     DatabaseConfig,
+    EdgeConfig,
     HttpConfig,
     LoggingConfig,
     MediaConfig,
     MonitoringConfig,
+    RotationConfig,
     StateConfig,
     StaticConfig,
     SuperuserConfig,
@@ -48,7 +51,19 @@ from .sections import (
     WorkerConfig,
 )
 
-__all__ = ["MEMORY_RULE", "CloudRunConfig", "VpcPaths", "memory_mib"]
+__all__ = [
+    "LB_INGRESS",
+    "MANAGED_CERTIFICATE_DOMAINS",
+    "MEMORY_RULE",
+    "CloudRunConfig",
+    "Ingress",
+    "VpcPaths",
+    "memory_mib",
+]
+
+Ingress = Literal["all", "internal", "internal-and-cloud-load-balancing"]
+LB_INGRESS = "internal-and-cloud-load-balancing"  # the service's ingress behind a load balancer
+MANAGED_CERTIFICATE_DOMAINS = 100  # domains one Google-managed certificate holds
 
 
 class CloudRunConfig(Table):
@@ -90,11 +105,6 @@ class CloudRunConfig(Table):
         f"FUSE); jobs always run on {JOB_EXECUTION_ENVIRONMENT}, the only one Cloud Run "
         "jobs have.",
     )
-    ingress_settings: Literal["all", "internal", "internal-and-cloud-load-balancing"] = Field(
-        default="all",
-        description="Where requests may come from; internal and "
-        "internal-and-cloud-load-balancing are refused until a load balancer is deployable.",
-    )
     public: bool = Field(
         default=True,
         description="Whether anyone may invoke the service: true turns its invoker IAM check off.",
@@ -128,13 +138,23 @@ class CloudRunConfig(Table):
         default_factory=MonitoringConfig, description="Monitoring."
     )
     build: BuildConfig = Field(default_factory=BuildConfig, description="Cloud Build.")
+    rotation: RotationConfig = Field(default_factory=RotationConfig, description="Secret rotation.")
     state: StateConfig = Field(
         default_factory=StateConfig, description="Deployment state (Pulumi)."
     )
     custom_domains: list[Hostname] = Field(
         default_factory=list,
-        description="Host names of the service; refused until a load balancer is deployable "
-        "(nothing maps them or issues their certificates yet).",
+        description="Host names of the service, served by the load balancer (edge) with one "
+        f"Google-managed certificate; at most {MANAGED_CERTIFICATE_DOMAINS}.",
+    )
+    edge: EdgeConfig = Field(default_factory=EdgeConfig, description="Load balancer and WAF.")
+    # After edge, static and custom_domains: its default depends on them.
+    ingress_settings: Ingress = Field(
+        default=None,
+        validate_default=True,
+        description="Where requests may come from; unset means internal-and-cloud-load-"
+        "balancing behind a load balancer (edge), all otherwise, the only values that "
+        "leave the service reachable.",
     )
 
     @computed_field(  # type: ignore[prop-decorator]
@@ -196,36 +216,103 @@ class CloudRunConfig(Table):
         fail_at([((i, "name"), f"{names[i]!r} is used twice") for i in duplicates(names)])
         return jobs
 
+    @field_validator("custom_domains")
+    @classmethod
+    def _one_certificate(cls, domains: list[str]) -> list[str]:
+        fail_at([(i, f"{domains[i]!r} is listed twice") for i in duplicates(domains)])
+        # "Google-managed certificates support up to 100 non-wildcard domains"
+        # (https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs);
+        # the load balancer issues one certificate for all of them.
+        if len(domains) > MANAGED_CERTIFICATE_DOMAINS:
+            raise fail(
+                f"lists {len(domains)} domains, more than the {MANAGED_CERTIFICATE_DOMAINS} "
+                "one Google-managed certificate holds"
+            )
+        return domains
+
+    @field_validator("ingress_settings", mode="before")
+    @classmethod
+    def _ingress_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            return value
+        return LB_INGRESS if _load_balanced(info.data) else "all"
+
     @field_validator("ingress_settings")
     @classmethod
-    def _reachable(cls, value: str) -> str:
+    def _reachable(cls, value: str, info: ValidationInfo) -> str:
         # https://cloud.google.com/run/docs/securing/ingress: "internal" admits requests from
-        # VPC networks and some Google Cloud services only; "internal-and-cloud-load-balancing"
-        # adds an Application Load Balancer, which deploy does not create yet. Either way the
-        # run.app URL deploy prints would refuse every request from the internet.
-        if value != "all":
+        # VPC networks and some Google Cloud services only, not from an external Application
+        # Load Balancer; "internal-and-cloud-load-balancing" adds the load balancer; "all"
+        # lets requests reach run.app around it (and around its Cloud Armor policy).
+        if _load_balanced(info.data):
+            if value != LB_INGRESS:
+                raise fail(
+                    f"must be {LB_INGRESS} behind a load balancer (edge), got {value!r}: "
+                    f"{'all lets requests bypass it' if value == 'all' else 'it admits no load balancer'}"
+                )
+        elif value != "all":
             raise fail(
                 f"{value!r} admits only requests from VPC networks and Google Cloud services"
-                f"{' or a load balancer' if value != 'internal' else ''}, and deploy creates "
-                "no load balancer yet, so the service's run.app URL would refuse browsers; "
-                "use all (public = false still requires IAM)"
+                f"{' or a load balancer' if value != 'internal' else ''}, so without a load "
+                "balancer the service's run.app URL would refuse browsers; use all, or a "
+                "load balancer (custom_domains, [edge])"
             )
         return value
 
-    @field_validator("custom_domains")
-    @classmethod
-    def _deployable_domains(cls, domains: list[str]) -> list[str]:
-        fail_at([(i, f"{domains[i]!r} is listed twice") for i in duplicates(domains)])
-        # A domain needs a load balancer with a managed certificate, or a Cloud Run domain
-        # mapping, which is in preview, limited to some regions and needs the domain verified
-        # by the deploying account first (https://cloud.google.com/run/docs/mapping-custom-domains).
-        if domains:
-            raise fail(
-                "not deployable yet: nothing maps the domains to the service or issues their "
-                "certificates until a load balancer is deployable; remove them and use the "
-                "run.app URL deploy prints"
+    @model_validator(mode="after")
+    def _edge_fits(self) -> Self:
+        edge, asked = self.edge, _load_balancer_needs(self.__dict__)
+        problems: list[tuple[Key, str]] = []
+        if edge.load_balancer is False:
+            problems += [
+                (key, f"needs a load balancer, and edge.load_balancer is false ({why})")
+                for key, why in asked
+            ]
+        elif self.load_balanced:
+            if not self.custom_domains:
+                # A Google-managed certificate is issued for domains only, never an IP
+                # (https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs).
+                problems.append(
+                    (
+                        "custom_domains",
+                        "a load balancer (edge) serves HTTPS with a Google-managed "
+                        "certificate, which needs at least one domain of yours",
+                    )
+                )
+            if not self.public:
+                # The load balancer forwards browsers' requests without an identity token,
+                # so Cloud Run's invoker check would refuse them
+                # (https://cloud.google.com/run/docs/securing/managing-access).
+                problems.append(
+                    (
+                        "public",
+                        "must be true behind a load balancer (edge): it sends no "
+                        "identity token, so the invoker check would refuse every request",
+                    )
+                )
+        fail_at(problems)
+        return self
+
+    @property
+    def load_balanced(self) -> bool:
+        """Whether deploy puts a load balancer (edge) in front of the service."""
+        return _load_balanced(self.__dict__)
+
+    @model_validator(mode="after")
+    def _own_static_bucket(self) -> Self:
+        # Bucket names are the project, the service and the suffix: the same suffix would
+        # name the media bucket, which must never be public.
+        if self.static.mode == "gcs-cdn" and self.static.bucket_suffix == self.media.bucket_suffix:
+            fail_at(
+                [
+                    (
+                        ("static", "bucket_suffix"),
+                        f"{self.static.bucket_suffix!r} is media.bucket_suffix too; the public "
+                        "static bucket needs a name of its own",
+                    )
+                ]
             )
-        return domains
+        return self
 
     @model_validator(mode="after")
     def _fuse_needs_gen2(self) -> Self:
@@ -320,6 +407,28 @@ class CloudRunConfig(Table):
             rule = f"{name!r} (tenant_deployment_id-app_name) must be {SERVICE_NAME_RULE}"
             fail_at([("service_name", rule)])
         return self
+
+
+def _load_balancer_needs(data: Mapping[str, Any]) -> list[tuple[Key, str]]:
+    """The settings among the validated `data` that need a load balancer, with why."""
+    edge, static = data.get("edge"), data.get("static")
+    needs: list[tuple[Key, str]] = []
+    if data.get("custom_domains"):
+        needs.append(("custom_domains", "it maps them and issues their certificate"))
+    if isinstance(edge, EdgeConfig) and edge.waf.enabled:
+        # "Cloud Armor security policies ... are applied to backend services of a load
+        # balancer" (https://cloud.google.com/armor/docs/security-policy-overview).
+        needs.append((("edge", "waf", "enabled"), "Cloud Armor attaches to its backend"))
+    if isinstance(static, StaticConfig) and static.mode == "gcs-cdn":
+        needs.append((("static", "mode"), "Cloud CDN serves through it"))
+    return needs
+
+
+def _load_balanced(data: Mapping[str, Any]) -> bool:
+    """edge.load_balancer as set, or, unset, whether another setting needs one."""
+    edge = data.get("edge")
+    chosen = edge.load_balancer if isinstance(edge, EdgeConfig) else None
+    return chosen if chosen is not None else bool(_load_balancer_needs(data))
 
 
 @dataclass(frozen=True)

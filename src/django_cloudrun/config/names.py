@@ -100,3 +100,9 @@ def repository_id(service: str) -> str:
 def image_repository(region: str, project: str, service: str, app: str) -> str:
     """Where images are pushed: REGION-docker.pkg.dev/PROJECT/SERVICE/APP."""
     return f"{region}-docker.pkg.dev/{project}/{repository_id(service)}/{app}"
+
+
+def certificate_name(service: str) -> str:
+    """The load balancer's managed certificate, as Pulumi names it before its random suffix
+    (a new one is made beside the old when the domains change)."""
+    return f"{service}-cert"

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from .introspect import Slot, is_table, slot_of, toml_fields
 from .model import CloudRunConfig
 from .rules import Rule
+from .source import MAX_DEPTH, MAX_FILE_BYTES
 
 __all__ = ["render_markdown"]
 
@@ -28,6 +29,10 @@ configuration, or one line per problem naming the key and the rule it breaks.
 
 Values are typed: `max_instance_count = "3"` is refused (write `3`); the one exception is
 `cpu`, which may be written `2` or `"2"`.
+
+The file must be a regular file of at most {max_kib} KiB, its arrays and tables nested at most
+{max_depth} levels deep; anything else (a FIFO, a device, a huge file) is refused before it is
+read.
 """
 
 _ENVIRONMENTS = """\
@@ -55,17 +60,27 @@ whichever one is chosen.
 
 
 def render_markdown() -> str:
-    parts = [_INTRO, _section("Top level", None, CloudRunConfig)]
-    for key, info in toml_fields(CloudRunConfig).items():
-        slot = slot_of(info)
-        if is_table(slot.annotation):
-            parts.append(_section(f"`[{key}]`", slot.annotation.__doc__, slot.annotation))
-        elif get_origin(slot.annotation) is list and is_table(get_args(slot.annotation)[0]):
-            table = get_args(slot.annotation)[0]
-            parts.append(_section(f"`[[{key}]]`", table.__doc__, table))
+    intro = _INTRO.format(max_kib=MAX_FILE_BYTES // 1024, max_depth=MAX_DEPTH)
+    parts = [intro, _section("Top level", None, CloudRunConfig)]
+    parts += _tables("", CloudRunConfig)
     parts.append(_derived())
     parts.append(_ENVIRONMENTS)
     return "\n".join(parts)
+
+
+def _tables(prefix: str, model: type[BaseModel]) -> list[str]:
+    """A section for each table inside `model`, then for the tables inside those."""
+    parts = []
+    for key, info in toml_fields(model).items():
+        slot = slot_of(info)
+        if is_table(slot.annotation):
+            table = slot.annotation
+            parts.append(_section(f"`[{prefix}{key}]`", table.__doc__, table))
+            parts += _tables(f"{prefix}{key}.", table)
+        elif get_origin(slot.annotation) is list and is_table(get_args(slot.annotation)[0]):
+            table = get_args(slot.annotation)[0]
+            parts.append(_section(f"`[[{prefix}{key}]]`", table.__doc__, table))
+    return parts
 
 
 def _section(title: str, doc: str | None, model: type[BaseModel]) -> str:

@@ -56,6 +56,7 @@ __all__ = [
     "Rule",
     "SecretId",
     "TenantId",
+    "UrlPath",
     "duplicates",
     "environment_name_problem",
     "matches",
@@ -339,3 +340,10 @@ SecretsProvider = Annotated[
     ),
 ]
 Hostname = Annotated[str, Rule(_HOSTNAME_RULE, _hostname)]
+UrlPath = Annotated[
+    str,
+    matches(
+        r"/[A-Za-z0-9._~/-]*",
+        "a URL path starting with /, of letters, digits and . _ ~ / -, such as /admin/login/",
+    ),
+]

@@ -37,6 +37,7 @@ from .rules import (
     SecretsProvider,
     StateBackend,
     SubnetRef,
+    UrlPath,
     duplicates,
 )
 
@@ -44,16 +45,19 @@ __all__ = [
     "BuildConfig",
     "CronJob",
     "DatabaseConfig",
+    "EdgeConfig",
     "HttpConfig",
     "LoggingConfig",
     "MediaConfig",
     "MonitoringConfig",
+    "RotationConfig",
     "StateConfig",
     "StaticConfig",
     "SuperuserConfig",
     "Table",
     "TracingConfig",
     "VpcConfig",
+    "WafConfig",
     "WorkerConfig",
 ]
 
@@ -182,9 +186,78 @@ class StaticConfig(Table):
 
     mode: Literal["whitenoise", "gcs-cdn"] = Field(
         default="whitenoise",
-        description="Served by the app (WhiteNoise); gcs-cdn (a bucket behind Cloud CDN) is "
-        "accepted but not deployed yet (deploy refuses it).",
+        description="whitenoise: served by the app; gcs-cdn: migrate collects them into a "
+        "public bucket that the load balancer (edge) serves at /static/ through Cloud CDN.",
     )
+    bucket_suffix: BucketSuffix = Field(
+        default="django-static",
+        description="Last part of the static bucket's name (gcs-cdn); not media.bucket_suffix.",
+    )
+
+
+class WafConfig(Table):
+    """Cloud Armor on the load balancer: Google's OWASP rules and per-client rate limits."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Attach a Cloud Armor security policy to the load balancer's backend "
+        "(implies edge.load_balancer).",
+    )
+    mode: Literal["block", "preview"] = Field(
+        default="block",
+        description="block: matching requests are refused (403, or 429 over a rate limit); "
+        "preview: they are only logged, to tune the rules on real traffic first.",
+    )
+    # https://cloud.google.com/armor/docs/rule-tuning#choose_a_sensitivity_level: "a
+    # sensitivity between 0 and 4, though sensitivity level 0 means that no rules are
+    # enabled"; each level is an OWASP paranoia level and includes the levels below it.
+    sensitivity: int = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="OWASP Core Rule Set paranoia level of the WAF rules: 1 has the fewest "
+        "false positives, 4 catches the most.",
+    )
+    # https://cloud.google.com/armor/docs/rate-limiting-overview: a throttle's threshold
+    # count is 1 to 1,000,000 per interval; we use a 60-second interval.
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=1,
+        le=1_000_000,
+        description="Requests one client IP may send per minute over the whole site; more "
+        "are answered 429.",
+    )
+    login_rate_limit_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Requests one client IP may send per minute to login_path; at most "
+        "rate_limit_per_minute.",
+    )
+    login_path: UrlPath = Field(
+        default="/admin/login/",
+        description="Path prefix of the login form that the stricter limit throttles.",
+    )
+
+    @model_validator(mode="after")
+    def _login_stricter(self) -> Self:
+        site, login = self.rate_limit_per_minute, self.login_rate_limit_per_minute
+        if login > site:
+            problem = f"must be at most rate_limit_per_minute ({site}), got {login}"
+            fail_at([("login_rate_limit_per_minute", problem)])
+        return self
+
+
+class EdgeConfig(Table):
+    """A global external Application Load Balancer in front of the service."""
+
+    load_balancer: bool | None = Field(
+        default=None,
+        description="A load balancer with Google-managed certificates for custom_domains, "
+        "an HTTP-to-HTTPS redirect, and the service's ingress restricted to it; unset means "
+        "on when custom_domains, edge.waf.enabled or static.mode gcs-cdn need it.",
+    )
+    waf: WafConfig = Field(default_factory=WafConfig, description="Cloud Armor.")
 
 
 MIB = 1024 * 1024
@@ -202,6 +275,18 @@ class HttpConfig(Table):
         description="Largest request body in MiB; a larger one is answered 413 before it is "
         "read. Uploads are spooled to /tmp, which is the instance's memory: keep "
         "max_concurrency x this limit within memory.",
+    )
+
+
+class RotationConfig(Table):
+    """Rotation of the generated secrets (`django-cloudrun rotate`)."""
+
+    grace_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="Days a retired SECRET_KEY stays in SECRET_KEY_FALLBACKS, so sessions and "
+        "password-reset links signed with it stay valid; a later rotation or `up` drops it.",
     )
 
 

@@ -51,6 +51,7 @@ class Job:
     name: str
     command: tuple[str, ...]  # manage.py arguments
     scopes: frozenset[Scope]
+    collects_static: bool = False  # writes the static bucket (static.mode gcs-cdn)
 
 
 SERVICE_SCOPES = frozenset({Scope.SERVICE})
@@ -59,7 +60,12 @@ WORKER_SCOPES = frozenset({Scope.SERVICE, Scope.WORKER})
 # Run on every deployment, in this order, before the new revision gets traffic.
 JOBS = (
     Job("db-init", ("cloudrun_db_init",), frozenset({Scope.SERVICE, Scope.DB_INIT})),
-    Job("migrate", ("cloudrun_migrate",), frozenset({Scope.SERVICE, Scope.MIGRATE})),
+    Job(
+        "migrate",
+        ("cloudrun_migrate",),
+        frozenset({Scope.SERVICE, Scope.MIGRATE}),
+        collects_static=True,
+    ),
 )
 
 # A [[cron]] entry runs as the job cron-NAME, with exactly the service's environment: never
@@ -126,9 +132,7 @@ class Unavailable:
 
 def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     """The settings of ``config`` that deploy refuses and plan leaves out, for now."""
-    found = []
-    if config.static.mode == "gcs-cdn":
-        found.append(Unavailable('static.mode = "gcs-cdn"', "the static bucket and Cloud CDN are"))
+    found: list[Unavailable] = []
     return found
 
 
@@ -162,6 +166,7 @@ class Placement:
     bucket: str = ""
     project_id: str = ""
     broker_ca: str = ""  # PEM certificates the broker's TLS certificate must chain to
+    static_bucket: str = ""  # static.mode gcs-cdn on Cloud Run; locally WhiteNoise serves them
 
 
 def _scoped(scopes: frozenset[Scope], values: dict[contract.EnvVar, str]) -> dict[str, str]:
@@ -188,6 +193,7 @@ def plain_environment(
         contract.MEDIA_MODE: config.media.mode,
         contract.MEDIA_ROOT: config.media.mount_path if config.media.mode == "fuse" else "",
         contract.GS_BUCKET_NAME: placement.bucket,
+        contract.STATIC_BUCKET: placement.static_bucket,
         contract.CLOUDRUN_SERVICE_URLS: ",".join(placement.service_urls),
         contract.CLOUDRUN_CUSTOM_DOMAINS: ",".join(config.custom_domains),
         contract.CLOUDRUN_LOG_FORMAT: "json" if config.logging.json_lines else "text",

@@ -101,6 +101,8 @@ class JobSpec:
     secret_env: Mapping[str, SecretEnv]
     own_account: bool = False  # True: a dedicated account that reads only this job's secrets
     volumes: Sequence[str] | None = None  # names of the app's volumes to mount; None: all
+    # Buckets its own account (own_account) reads and writes through the API, by short name.
+    buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     timeout_seconds: int = 600
     max_retries: int = 0
     depends_on: Sequence[pulumi.Resource] = ()  # besides the previous job

@@ -112,7 +112,11 @@ class CloudRunApp(pulumi.ComponentResource):
                 f"Runs the {spec.name} job of {args.service_name}.",
             )
             grants = self.grants(
-                f"{name}-{spec.name}-sa", account, secret_env=spec.secret_env, volumes=volumes
+                f"{name}-{spec.name}-sa",
+                account,
+                secret_env=spec.secret_env,
+                volumes=volumes,
+                buckets=spec.buckets,
             )
             self.job_accounts[spec.name] = account
         return job(

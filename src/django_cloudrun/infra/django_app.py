@@ -34,6 +34,7 @@ from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
 from .build import Builds, builds, repository
 from .cloud_run_app import CloudRunApp
 from .database import Database, database
+from .edge import Edge, edge_resources
 from .monitoring import Monitoring, monitoring_resources
 from .network import vpc_access
 from .private_services import private_services_access
@@ -46,6 +47,7 @@ from .secrets import (
     generated_secrets,
 )
 from .service import service_url
+from .static import StaticBucket, static_bucket
 from .storage import media_bucket, media_volume
 from .worker import Broker, broker, worker_pool
 
@@ -60,6 +62,7 @@ _CONNECTION = "\0connection-name\0"
 _PROJECT_NUMBER = "\0project-number\0"
 _BUCKET = "\0bucket\0"
 _BROKER_CA = "\0broker-ca\0"
+_STATIC_BUCKET = "\0static-bucket\0"
 _STAND_IN = re.compile("\0[a-z-]+\0")
 
 
@@ -72,6 +75,16 @@ class DjangoAppArgs:
     image: pulumi.Input[str]  # by digest when deploying, so the jobs rerun on every build
     release: str = ""  # a new value reruns db-init and migrate with the same image
     media_force_destroy: bool = False  # destroy --delete-data: the bucket goes with its files
+
+
+def _checked_host(config: CloudRunConfig, number: pulumi.Output[str]) -> pulumi.Input[str]:
+    """Where the uptime check sends its requests: behind a load balancer the run.app URL
+    admits only the load balancer, so the first custom domain."""
+    if config.load_balanced:
+        return config.custom_domains[0]
+    return number.apply(
+        lambda n: service_url(config.service_name, n, config.region).removeprefix("https://")
+    )
 
 
 def _fill(
@@ -126,12 +139,14 @@ class DjangoApp(pulumi.ComponentResource):
     database_url: ComposedSecret
     database: Database
     bucket: storage.Bucket
+    static: StaticBucket | None
     app: CloudRunApp
     builds: Builds
     monitoring: Monitoring
     schedule: Schedule
     broker: Broker | None
     worker_pool: cloudrunv2.WorkerPool | None
+    edge: Edge | None
     url: pulumi.Output[str]
     connection_name: pulumi.Output[str]
 
@@ -153,6 +168,14 @@ class DjangoApp(pulumi.ComponentResource):
             name, self._app_args(args, env, labels), opts=pulumi.ResourceOptions(parent=self)
         )
         self.worker_pool = self._worker_pool(name, args, env, labels)
+        self.edge = edge_resources(
+            name,
+            config,
+            project=project,
+            service=self.app.service.name,
+            static_bucket=self.static.bucket.name if self.static else None,
+            parent=self,
+        )
         self.schedule = cron_schedule(
             name,
             config,
@@ -165,11 +188,7 @@ class DjangoApp(pulumi.ComponentResource):
             name,
             config,
             project=project,
-            host=number.apply(
-                lambda n: service_url(config.service_name, n, config.region).removeprefix(
-                    "https://"
-                )
-            ),
+            host=_checked_host(config, number),
             instance_name=self.database.instance.name,
             budget=self.budget,
             parent=self,
@@ -188,6 +207,10 @@ class DjangoApp(pulumi.ComponentResource):
                 "worker_pool": self.worker_pool.name if self.worker_pool is not None else None,
                 "build_sources": self.builds.sources.name,
                 "images": images.registry_uri,
+                "addresses": {
+                    version: address.address
+                    for version, address in (self.edge.addresses if self.edge else {}).items()
+                },
             }
         )
 
@@ -222,6 +245,7 @@ class DjangoApp(pulumi.ComponentResource):
             parent=self,
             force_destroy=args.media_force_destroy,
         )
+        self.static = static_bucket(name, config, project=project, labels=labels, parent=self)
 
     def _environments(
         self,
@@ -241,11 +265,13 @@ class DjangoApp(pulumi.ComponentResource):
             bucket=_BUCKET,
             project_id=project,
             broker_ca=_BROKER_CA if self.broker is not None else "",
+            static_bucket=_STATIC_BUCKET if self.static else "",
         )
         known: dict[str, pulumi.Input[str]] = {
             _CONNECTION: self.database.connection_name,
             _PROJECT_NUMBER: number,
             _BUCKET: self.bucket.name,
+            **({_STATIC_BUCKET: self.static.bucket.name} if self.static else {}),
         }
         if self.broker is not None:
             known[_BROKER_CA] = self.broker.ca
@@ -371,6 +397,11 @@ class DjangoApp(pulumi.ComponentResource):
                 secret_env=env.secret(job.scopes),
                 own_account=True,
                 volumes=[cloudsql.name],
+                buckets=(
+                    {"static": self.static.bucket.name}
+                    if self.static and job.collects_static
+                    else {}
+                ),
                 timeout_seconds=JOB_TIMEOUTS.get(job.name, 600),
                 depends_on=([self.database.database, self.database.admin] if index == 0 else []),
             )

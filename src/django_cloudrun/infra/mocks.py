@@ -26,6 +26,19 @@ Key = tuple[str, str]  # (type, name)
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 MOCK_CA = "-----BEGIN CERTIFICATE-----\nmock broker authority\n-----END CERTIFICATE-----\n"
 SQL_ADMIN = "https://sqladmin.googleapis.com/sql/v1beta4"
+COMPUTE = "https://www.googleapis.com/compute/v1"
+# Compute API collections, as resource paths name them (compute v1 discovery document).
+_COMPUTE_COLLECTIONS = {
+    "gcp:compute/globalAddress:GlobalAddress": "addresses",
+    "gcp:compute/backendService:BackendService": "backendServices",
+    "gcp:compute/backendBucket:BackendBucket": "backendBuckets",
+    "gcp:compute/uRLMap:URLMap": "urlMaps",
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": "sslCertificates",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": "targetHttpsProxies",
+    "gcp:compute/targetHttpProxy:TargetHttpProxy": "targetHttpProxies",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": "forwardingRules",
+    "gcp:compute/securityPolicy:SecurityPolicy": "securityPolicies",
+}
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -150,7 +163,26 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if typ == "gcp:monitoring/genericService:GenericService":
             service = inputs.get("serviceId", name)
             return f"projects/{project}/services/{service}", {"serviceId": service}
+        if typ.startswith("gcp:compute/"):
+            return self._compute(typ, physical, project, inputs)
         return f"{name}-id", {"name": physical}
+
+    def _compute(
+        self, typ: str, physical: str, project: str, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """A compute resource's path and self link; a global address gets a documentation
+        address (RFC 5737, RFC 3849) of its IP version."""
+        collection = _COMPUTE_COLLECTIONS.get(typ, "resources")
+        if typ == "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup":
+            region = inputs.get("region") or self.region
+            path = f"projects/{project}/regions/{region}/networkEndpointGroups/{physical}"
+        else:
+            path = f"projects/{project}/global/{collection}/{physical}"
+        outputs: dict[str, Any] = {"name": physical, "selfLink": f"{COMPUTE}/{path}"}
+        if typ == "gcp:compute/globalAddress:GlobalAddress":
+            ipv6 = inputs.get("ipVersion") == "IPV6"
+            outputs["address"] = "2001:db8::1" if ipv6 else "203.0.113.10"
+        return path, outputs
 
 
 class Recorder:

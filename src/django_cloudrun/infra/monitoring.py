@@ -48,8 +48,9 @@ class Monitoring:
 
 
 def uptime_possible(config: CloudRunConfig) -> bool:
-    """Uptime checks come from the internet without credentials."""
-    return config.public and config.ingress_settings == "all"
+    """Uptime checks come from the internet without credentials: to run.app with ingress
+    all, or to the first custom domain through the load balancer."""
+    return config.public and (config.ingress_settings == "all" or config.load_balanced)
 
 
 def _run_filter(config: CloudRunConfig, metric: str, extra: str = "") -> str:

@@ -19,6 +19,7 @@ from pulumi.runtime.rpc import is_rpc_secret
 from ..config import CloudRunConfig, looks_secret, secret_warnings
 from ..config.topology import not_deployable_warnings
 from ..contract import REDACTED
+from .cost import edge_cost
 from .mocks import Key, OfflineMocks, Recorder
 from .monitoring import uptime_possible
 from .program import PLACEHOLDER_PROJECT, build, project_of
@@ -122,6 +123,39 @@ IMPORTANT = {
         "uniformBucketLevelAccess",
         "publicAccessPrevention",
     ],
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": [
+        "name",
+        "region",
+        "networkEndpointType",
+        "cloudRun.service",
+    ],
+    "gcp:compute/backendService:BackendService": [
+        "name",
+        "loadBalancingScheme",
+        "backends[*].group",
+        "securityPolicy",
+    ],
+    "gcp:compute/securityPolicy:SecurityPolicy": [
+        "name",
+        "rules[0].preview",  # the mode: every rule but the default one shares it
+        "rules[*].match.expr.expression",
+        "rules[*].rateLimitOptions.rateLimitThreshold.count",
+    ],
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": ["managed.domains"],
+    "gcp:compute/uRLMap:URLMap": [
+        "name",
+        "defaultService",
+        "defaultUrlRedirect.*",
+        "pathMatchers[*].pathRules[*].*",
+    ],
+    "gcp:compute/backendBucket:BackendBucket": ["name", "bucketName", "enableCdn", "cdnPolicy.*"],
+    "gcp:compute/globalAddress:GlobalAddress": ["name", "ipVersion"],
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": [
+        "name",
+        "portRange",
+        "target",
+        "loadBalancingScheme",
+    ],
     "gcp:monitoring/alertPolicy:AlertPolicy": [
         "displayName",
         "conditions[0].conditionThreshold.thresholdValue",
@@ -163,6 +197,7 @@ def plan(config: CloudRunConfig, *, image: str | None = None) -> dict[str, Any]:
         "resources": resources,
         "iam": iam_matrix(resources),
         "budget": budget.as_dict(),
+        "edge_cost": edge_cost(config),
         "warnings": warnings(config) + engine.lines,
     }
 
@@ -234,15 +269,21 @@ def warnings(config: CloudRunConfig) -> list[str]:
             f"project_id is not set: this plan uses the placeholder project "
             f"{PLACEHOLDER_PROJECT!r}; deploy needs project_id"
         )
-    if config.public:
+    if config.public and not config.load_balanced:
         out.append(
             "public = true: anyone on the internet may invoke the service (its invoker IAM "
             "check is off); set public = false to require IAM authentication"
         )
-    if config.ingress_settings == "all":
+    if not config.edge.waf.enabled:
         out.append(
-            "ingress_settings = all with no Cloud Armor policy: requests reach the service "
-            "with no WAF in front (a load balancer with Cloud Armor is not deployable yet)"
+            f"ingress_settings = {config.ingress_settings} with no Cloud Armor policy: "
+            "requests reach the service with no WAF in front; [edge.waf] enabled = true "
+            "(with custom_domains) puts one in front"
+        )
+    if config.static.mode == "gcs-cdn":
+        out.append(
+            'static.mode = "gcs-cdn": anyone may read the static bucket (objectViewer to '
+            "allUsers on it alone); keep nothing but collectstatic's output in it"
         )
     db = config.database
     if not db.deletion_protection:
@@ -264,7 +305,8 @@ def warnings(config: CloudRunConfig) -> list[str]:
     if config.monitoring.uptime_check and not uptime_possible(config):
         out.append(
             "monitoring.uptime_check: no uptime check is created, because uptime checks "
-            "come from the internet and this service is not public with ingress all"
+            "come from the internet and this service is not public with ingress all or "
+            "behind a load balancer"
         )
     if config.monitoring.alert_email is None:
         out.append(

@@ -13,9 +13,16 @@ from ..config import CloudRunConfig
 from .build import default_image
 from .django_app import DjangoApp, DjangoAppArgs
 
-__all__ = ["PLACEHOLDER_PROJECT", "build", "project_of", "pulumi_program"]
+__all__ = [
+    "EDGE_ADDRESS_PREFIX",
+    "PLACEHOLDER_PROJECT",
+    "build",
+    "project_of",
+    "pulumi_program",
+]
 
 PLACEHOLDER_PROJECT = "my-project"
+EDGE_ADDRESS_PREFIX = "edge_"  # outputs edge_ipv4 and edge_ipv6: the load balancer's addresses
 
 
 def project_of(config: CloudRunConfig) -> str:
@@ -70,5 +77,11 @@ def pulumi_program(
         pulumi.export(f"{job}_account", account.email)
     pulumi.export("build_account", app.builds.account.email)
     pulumi.export("build_sources", app.builds.sources.name)
+    if app.static is not None:
+        pulumi.export("static_bucket", app.static.bucket.name)
+    if app.edge is not None:
+        for version, address in app.edge.addresses.items():
+            pulumi.export(f"{EDGE_ADDRESS_PREFIX}{version.lower()}", address.address)
+        pulumi.export("certificate", app.edge.certificate.name)
     if app.schedule.account is not None:
         pulumi.export("scheduler_account", app.schedule.account.email)

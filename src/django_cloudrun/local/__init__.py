@@ -7,8 +7,10 @@ Run's probe semantics. Deploy-side: it needs the `deploy` extra (pydantic), neve
 
 Modules: layout (where files live), account (who runs PostgreSQL), postgres (the cluster),
 database (embedded or --database-url), secrets, media, environment (each process's
-variables, from config.topology), processes, probes, supervisor (`up`), cron ([[cron]] while
-`up` runs), state (lock, state file, detach, down), oneoff (`run`).
+variables, from config.topology), processes, probes, listener (the web port `up` holds),
+supervisor (`up`), cron ([[cron]] while `up` runs), state (lock, state file, detach, down),
+oneoff (`run`), rotation and db_rotation (`rotate`), rollout (asking `up` to move its web
+process to new secrets).
 """
 
 from __future__ import annotations

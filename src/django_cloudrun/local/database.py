@@ -32,6 +32,7 @@ class DatabaseServer:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # overriding ones
     proc: Proc | None = None
     description: str = ""
+    cluster: Cluster | None = None  # the embedded server, to start again if it dies
 
 
 def _from_url(url: str) -> DatabaseServer:
@@ -62,12 +63,14 @@ def open_database(
     *,
     reuse: bool = False,
     report: Callable[[str], None] | None = None,
+    check: Callable[[], None] = lambda: None,
 ) -> DatabaseServer:
     """The database to use, the embedded server created and started if needed.
 
     With ``reuse``, an embedded server that already runs (that of a running `up`) is used
     as it is and stays its owner's; without it, such a server is an error. ``report`` says
-    what takes long (fetching the server's binaries); on stderr by default.
+    what takes long (fetching the server's binaries); on stderr by default. ``check`` is
+    called while the server starts: what it raises stops the server.
     """
     if url:
         return _from_url(url)
@@ -80,5 +83,6 @@ def open_database(
         cluster.report = report
     if not cluster.initialized():
         cluster.init()
-    database.proc = cluster.start()
+    database.proc = cluster.start(check)
+    database.cluster = cluster
     return database

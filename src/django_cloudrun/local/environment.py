@@ -30,6 +30,7 @@ from ..contract import Scope
 from .database import DatabaseServer
 from .errors import LocalError
 from .media import Media
+from .rotation import rotated_values, rotation_environment
 
 __all__ = [
     "PASSTHROUGH",
@@ -152,7 +153,11 @@ def target_for(
     return LocalTarget(
         config,
         placement,
-        {**secrets, **database.secrets, **({BROKER_URL_SECRET: broker_url} if broker_url else {})},
-        {**database.values, **media.values},
-        media.extra,
+        {
+            **secrets,
+            **database.secrets,
+            **({BROKER_URL_SECRET: broker_url} if broker_url else {}),
+        },
+        {**database.values, **media.values, **rotated_values(secrets, config)},
+        {**media.extra, **rotation_environment(secrets, config)},
     )

@@ -31,12 +31,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
 from ..config.budget import max_connections
 from ..contract import ADMIN_ROLE
+from ..dbstart import is_starting
 from .account import Account
 from .errors import LocalError
 from .layout import SHARED_BASE, Layout, ensure_shared_dir
-from .processes import Proc, pid_alive, spawn, tail
+from .processes import Proc, pid_alive, spawn, tail, working_in
 from .secrets import write_private
 
 __all__ = [
@@ -374,13 +377,18 @@ class Cluster:
                 f"initdb failed with exit code {proc.returncode}; see {log}", detail=tail(log)
             )
 
-    def start(self) -> Proc:
+    def start(self, check: Callable[[], None] = lambda: None) -> Proc:
+        """Start the server and return once it accepts connections.
+
+        ``check`` is called while waiting; what it raises (a stop request) stops the server.
+        """
         pid = running_pid(self.pgdata)
         if pid is not None:
             raise LocalError(
                 f"the local PostgreSQL is already running (pid {pid}), started by another "
                 "`django-cloudrun up` or `run`: stop it with `django-cloudrun down`"
             )
+        self._remove_stale_lock_files()
         bindir = self._bindir()
         self.account.check_reachable(self.pgdata)
         self.account.own(self.layout.socket_dir)
@@ -400,30 +408,80 @@ class Cluster:
             stop_signal=signal.SIGINT,
             **self.account.popen_options(),
         )
-        self._wait_ready(proc)
+        try:
+            self._wait_ready(proc, check)
+        except BaseException:
+            proc.stop(STOP_GRACE)
+            raise
         return proc
 
-    def _wait_ready(self, proc: Proc) -> None:
+    def _remove_stale_lock_files(self) -> None:
+        """The lock files of a server that died (postmaster.pid, the socket's), once no
+        process works in the cluster.
+
+        PostgreSQL takes the pid they name for a running server while that pid exists, and a
+        killed server that no one reaped (a zombie, as under a container's init that does not
+        reap) exists: the server would refuse to start.
+        """
+        if working_in(self.pgdata) != []:
+            return  # a server's processes are there, or /proc cannot tell: PostgreSQL decides
+        for lock in (
+            self.pgdata / "postmaster.pid",
+            *self.layout.socket_dir.glob(".s.PGSQL.*.lock"),
+        ):
+            lock.unlink(missing_ok=True)
+
+    def _wait_ready(self, proc: Proc, check: Callable[[], None]) -> None:
+        """Until this server accepts a connection: after a crash, the pid file still says
+        "ready" for the dead server, and the new one refuses connections while it recovers."""
         deadline = time.monotonic() + READY_TIMEOUT
-        pidfile = self.pgdata / "postmaster.pid"
+        refused = "it did not say ready"
         while time.monotonic() < deadline:
+            check()
             if not proc.running():
                 raise LocalError(
                     f"PostgreSQL exited with code {proc.returncode} while starting; see "
                     f"{proc.log_path}",
                     detail=tail(proc.log_path),
                 )
-            try:
-                lines = pidfile.read_text().splitlines()
-            except OSError:
-                lines = []
-            if len(lines) > 7 and lines[7].strip() == "ready":
-                return
+            if self._says_ready(proc.pid):
+                refused = self._refusal(proc)
+                if not refused:
+                    return
             time.sleep(0.02)
-        proc.stop(STOP_GRACE)
         raise LocalError(
-            f"PostgreSQL was not ready after {READY_TIMEOUT:.0f} s; see {proc.log_path}"
+            f"PostgreSQL did not accept connections within {READY_TIMEOUT:.0f} s ({refused}); "
+            f"see {proc.log_path}",
+            detail=tail(proc.log_path),
         )
+
+    def _says_ready(self, pid: int) -> bool:
+        """Whether postmaster.pid is that of server ``pid`` and says it is ready."""
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        return len(lines) > 7 and lines[0].strip() == str(pid) and lines[7].strip() == "ready"
+
+    def _refusal(self, proc: Proc) -> str:
+        """Why the server still refuses the administrator, as it does while it starts; empty
+        once it accepts. Any other refusal (a password that does not match) is an error."""
+        try:
+            with psycopg.connect(
+                host=str(self.layout.socket_dir), dbname="postgres", user=ADMIN_ROLE,
+                password=self.admin_password, connect_timeout=2,
+            ) as connection:  # fmt: skip
+                connection.execute("SELECT 1")
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else "refused"
+            if is_starting(error):
+                return reason
+            raise LocalError(
+                f"PostgreSQL refuses the administrator's connection ({reason}); see "
+                f"{proc.log_path}",
+                detail=tail(proc.log_path),
+            ) from None
+        return ""
 
 
 def _server_env() -> dict[str, str]:

@@ -21,7 +21,10 @@ from typing import Any
 
 from .errors import LocalError
 
-__all__ = ["Proc", "check_port_free", "pid_alive", "spawn", "start_time", "tail"]
+__all__ = [
+    "Proc", "check_port_free", "group_members", "pid_alive", "spawn", "start_time", "tail",
+    "working_in",
+]  # fmt: skip
 
 PR_SET_PDEATHSIG = 1
 
@@ -59,12 +62,16 @@ class Proc:
                 self.popen.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 pass
-        # Members of the group (workers) may outlive their leader: none may stay.
+        # Members of the group (workers, a dead server's backends) may outlive their leader:
+        # none may stay, and they are gone when this returns.
         self.signal_group(signal.SIGKILL)
         try:
             self.popen.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - the kernel did not reap it
             pass
+        deadline = time.monotonic() + 5
+        while group_members(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def _death_signal(sig: int) -> Callable[[], None] | None:
@@ -107,6 +114,36 @@ def spawn(
             **options,
         )
     return Proc(name, popen, log_path, stop_signal)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The living processes of process group ``pgid`` (through /proc; none found without it)."""
+    members = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def working_in(directory: Path) -> list[int] | None:
+    """The living processes whose working directory is ``directory`` (a PostgreSQL server
+    and its backends work in their data directory); None where /proc cannot tell."""
+    if not Path("/proc/self/cwd").exists():
+        return None
+    directory = directory.resolve()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue  # gone, or not ours to read: not working in a directory of ours
+        if Path(cwd) == directory and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
 
 
 def pid_alive(pid: int) -> bool:

@@ -17,7 +17,15 @@ from ..config import CloudRunConfig
 from ..config.topology import SECRETS
 from .errors import LocalError
 
-__all__ = ["BROKER_PASSWORD", "ensure_secrets", "read_secrets", "write_private", "PLACEHOLDER_LENGTH"]
+__all__ = [
+    "BROKER_PASSWORD",
+    "ensure_secrets",
+    "generate",
+    "read_secrets",
+    "write_private",
+    "write_secrets",
+    "PLACEHOLDER_LENGTH",
+]
 
 ALPHABET = string.ascii_letters + string.digits
 PLACEHOLDER_LENGTH = 32
@@ -26,7 +34,7 @@ BROKER_PASSWORD = "broker-password"
 BROKER_PASSWORD_LENGTH = 32
 
 
-def _generate(length: int) -> str:
+def generate(length: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
@@ -50,16 +58,16 @@ def ensure_secrets(path: Path, config: CloudRunConfig) -> dict[str, str]:
     wanted.update(dict.fromkeys(config.secret_environment_variables.values(), PLACEHOLDER_LENGTH))
     if config.worker.enable_worker:
         wanted[BROKER_PASSWORD] = BROKER_PASSWORD_LENGTH
-    missing = {key: _generate(length) for key, length in wanted.items() if key not in values}
+    missing = {key: generate(length) for key, length in wanted.items() if key not in values}
     if missing or not path.exists():
         values.update(missing)
-        _write(path, values)
+        write_secrets(path, values)
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
     return values
 
 
-def _write(path: Path, values: dict[str, str]) -> None:
+def write_secrets(path: Path, values: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     lines = ["# Local secrets of django-cloudrun up; keep this file private."]

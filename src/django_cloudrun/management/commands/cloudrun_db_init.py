@@ -31,6 +31,7 @@ class Command(BaseCommand):
             role=settings_dict.get("USER") or "",
             password=settings_dict.get("PASSWORD") or "",
             extensions=parse_extensions(os.environ.get(contract.DB_EXTENSIONS.name, "")),
+            owner=contract.DB_OWNER_ROLE.get(),
         )
         report = self.stdout.write if options["verbosity"] >= 1 else (lambda _: None)
         try:

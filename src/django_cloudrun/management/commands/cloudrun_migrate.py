@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from ... import contract
+from ...dbstart import DatabaseStarting, wait_until_accepting
 from ...locks import advisory_lock
 from ...superuser import SuperuserError, ensure_superuser
 from ..arguments import add_database_argument
@@ -27,16 +28,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-collectstatic",
             action="store_true",
-            help="Do not run collectstatic (also skipped when CLOUDRUN_STATIC_COLLECTED=1).",
+            help="Do not run collectstatic (also skipped when CLOUDRUN_STATIC_COLLECTED=1, "
+            "unless CLOUDRUN_STATIC_BUCKET is set).",
         )
 
     def handle(self, *args, **options):
         alias, verbosity = options["database"], options["verbosity"]
+        report = self.stdout.write if verbosity >= 1 else (lambda _: None)
+        try:
+            wait_until_accepting(connections[alias], report)
+        except DatabaseStarting as error:
+            raise CommandError(str(error)) from None
         if not options["skip_checks"]:
             self.check(databases=[alias])
         with advisory_lock(connections[alias], MIGRATE_LOCK_KEY):
             call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
-            collected = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
+            # Files collected into the image serve WhiteNoise; a static bucket needs its own.
+            in_image = contract.is_true(os.environ.get(contract.STATIC_COLLECTED.name, ""))
+            collected = in_image and not os.environ.get(contract.STATIC_BUCKET.name)
             if not (collected or options["skip_collectstatic"]):
                 call_command("collectstatic", interactive=False, verbosity=verbosity)
         if os.environ.get(contract.DJANGO_SUPERUSER_USERNAME.name):

@@ -21,9 +21,19 @@ class Command(BaseCommand):
             help="Address to listen on: all of them in a container (the default); "
             "127.0.0.1 keeps a server on a workstation off the network.",
         )
+        parser.add_argument(
+            "--fd",
+            type=int,
+            action="append",
+            default=[],
+            help="Serve this inherited listening socket instead of --host and --port (more "
+            "than once for several). A supervisor that holds the socket can replace this "
+            "server by another without refusing a connection; workers accept only once "
+            "the startup check passes.",
+        )
 
     def handle(self, *args, **options):
-        config = server_options(host=options["host"], port=options["port"])
+        config = server_options(host=options["host"], port=options["port"], fds=options["fd"])
         # The application is loaded here, before the workers fork, so each worker starts
         # with Django ready; no database connection is opened before the fork.
         CloudRunServer(get_wsgi_application(), config).run()
