@@ -323,15 +323,13 @@ def test_the_load_balancer_is_on_when_a_setting_needs_it_and_restricts_ingress()
         assert config.ingress_settings == "internal-and-cloud-load-balancing", text
 
 
-def test_settings_deploy_refuses_are_named_by_validate():
+def test_the_worker_and_static_on_a_cdn_are_no_longer_refused():
     config = parse_config(
-        'custom_domains = ["shop.example.com"]\n[worker]\nenable_worker = true\n'
-        '[static]\nmode = "gcs-cdn"'
+        'custom_domains = ["shop.example.com"]\n'
+        '[vpc]\nmode = "direct"\nnetwork = "default"\nsubnet = "run-egress"\n'
+        '[worker]\nenable_worker = true\n[static]\nmode = "gcs-cdn"'
     )
-    assert not_deployable_warnings(config) == [
-        "worker.enable_worker = true: the Celery worker service is not deployable yet; plan "
-        "leaves it out and deploy refuses it",
-    ]
+    assert not_deployable_warnings(config) == []
 
 
 def test_the_static_bucket_is_never_named_as_the_media_bucket():

@@ -9,5 +9,6 @@ os.environ.setdefault("DB_HOST", "/var/run/postgresql")
 os.environ.setdefault("DB_USER", "postgres")
 os.environ.setdefault("DB_NAME", f"example_{os.getpid()}")
 os.environ.setdefault("CLOUDRUN_LOG_FORMAT", "text")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")  # this machine's Redis
 
 from mysite.settings import *  # noqa: F403

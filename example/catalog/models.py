@@ -18,6 +18,8 @@ class Item(models.Model):
     contact_email = CIEmailField(blank=True)
     attributes = HStoreField(default=dict, blank=True)
     attachment = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    # Written by the catalog.checksum_attachment task, in the background.
+    attachment_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

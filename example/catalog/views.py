@@ -4,7 +4,7 @@ from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Value
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from .models import Item
 
@@ -33,3 +33,11 @@ def search(request: HttpRequest) -> HttpResponse:
             .order_by("-similarity", "-created_at")[:PAGE_SIZE]
         )
     return render(request, "catalog/search.html", {"items": items, "query": query})
+
+
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item and its attachment's checksum, which the worker fills in."""
+    item = get_object_or_404(
+        Item.objects.only(*SHOWN_FIELDS, "attachment", "attachment_sha256"), pk=pk
+    )
+    return render(request, "catalog/item_detail.html", {"item": item})

@@ -73,6 +73,15 @@ __all__ = [
     "CLOUDRUN_TRACING_ENABLED",
     "CLOUDRUN_TRACE_SAMPLE_RATIO",
     "WEB_CONCURRENCY",
+    "CELERY_BROKER_URL",
+    "CLOUDRUN_WORKER",
+    "CLOUDRUN_BROKER_CA",
+    "CLOUDRUN_CELERY_APP",
+    "CLOUDRUN_TASK_TIME_LIMIT",
+    "REMAP_SIGTERM",
+    "REMAP_SIGTERM_VALUE",
+    "SIGTERM_GRACE_SECONDS",
+    "WORKER_SOFT_SHUTDOWN_SECONDS",
     "GOOGLE_CLOUD_PROJECT",
     "PORT",
     "K_SERVICE",
@@ -109,6 +118,7 @@ class Scope(str, Enum):
     PLATFORM = "platform"  # set by Cloud Run itself, never by us
     IMAGE = "image"  # set by the image (scaffold's Dockerfile); a project may override it
     LOCAL = "local"  # set only by `django-cloudrun up` and `run`, never on Cloud Run
+    WORKER = "worker"  # only the Celery worker (the worker pool, and `up`'s worker)
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,48 @@ CLOUDRUN_TRACE_SAMPLE_RATIO = EnvVar(
 WEB_CONCURRENCY = EnvVar(
     "WEB_CONCURRENCY", "Worker processes of the server; by default one per CPU."
 )
+# Cloud Run sends SIGTERM, then SIGKILL 10 seconds later, to a service's and a worker pool's
+# instances: https://cloud.google.com/run/docs/container-contract#instance-shutdown
+SIGTERM_GRACE_SECONDS = 10
+# The worker lets running tasks finish for this long after SIGTERM, then hands the rest back
+# to the broker, within the grace period and with time to spare for the requeue and the exit.
+WORKER_SOFT_SHUTDOWN_SECONDS = 5
+CELERY_BROKER_URL = EnvVar(
+    "CELERY_BROKER_URL",
+    "URL of the Celery broker (redis:// or rediss:// with its AUTH string); tasks are sent "
+    "and their results kept there.",
+    secret=True,
+)
+CLOUDRUN_WORKER = EnvVar(
+    "CLOUDRUN_WORKER",
+    "1 in the Celery worker (the worker pool, and `up`'s worker): settings are production "
+    "settings there, as in the service (Cloud Run sets K_SERVICE only in services).",
+    scope=Scope.WORKER,
+)
+CLOUDRUN_BROKER_CA = EnvVar(
+    "CLOUDRUN_BROKER_CA",
+    "PEM certificate(s) of the broker's own certificate authority; with a rediss:// broker "
+    "the service and the worker accept only a broker certified by them.",
+)
+CLOUDRUN_CELERY_APP = EnvVar(
+    "CLOUDRUN_CELERY_APP",
+    "The Celery application, as `celery -A` takes it (module or module:attribute).",
+)
+CLOUDRUN_TASK_TIME_LIMIT = EnvVar(
+    "CLOUDRUN_TASK_TIME_LIMIT",
+    "Seconds a task may run before the worker kills it; the broker redelivers an "
+    "unacknowledged task only after twice this.",
+    scope=Scope.WORKER,
+    default="1800",
+)
+REMAP_SIGTERM = EnvVar(
+    "REMAP_SIGTERM",
+    "SIGQUIT on the worker: Celery treats SIGTERM as a bounded (soft, then cold) shutdown "
+    "instead of waiting for every running task, so it exits inside Cloud Run's 10 s.",
+    scope=Scope.WORKER,
+)
+# The value the worker runs with (Celery reads REMAP_SIGTERM when it is imported).
+REMAP_SIGTERM_VALUE = "SIGQUIT"
 GOOGLE_CLOUD_PROJECT = EnvVar(
     "GOOGLE_CLOUD_PROJECT", "Project id, used to name traces in log entries."
 )

@@ -78,8 +78,13 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def is_production(environ: Mapping[str, str] = os.environ) -> bool:
-    """On Cloud Run: in the service (K_SERVICE) or in one of its jobs (CLOUD_RUN_JOB)."""
-    return bool(environ.get(contract.K_SERVICE.name) or environ.get(contract.CLOUD_RUN_JOB.name))
+    """On Cloud Run: in the service (K_SERVICE), in one of its jobs (CLOUD_RUN_JOB), or in
+    the worker (CLOUDRUN_WORKER, which django-cloudrun sets on the worker pool)."""
+    return bool(
+        environ.get(contract.K_SERVICE.name)
+        or environ.get(contract.CLOUD_RUN_JOB.name)
+        or contract.is_true(environ.get(contract.CLOUDRUN_WORKER.name, ""))
+    )
 
 
 def configure(

@@ -430,23 +430,6 @@ def test_every_deployment_runs_the_jobs_again_even_with_the_same_image(target, f
     assert all(first[job] != second[job] for job in first)
 
 
-@pytest.mark.parametrize(
-    ("table", "named"),
-    [
-        ("[worker]\nenable_worker = true\n", "worker.enable_worker = true"),
-    ],
-)
-def test_settings_deploy_cannot_create_yet_are_refused_before_anything_runs(
-    project_dir: Path, fakes, table, named
-):
-    with (project_dir / "cloudrun.toml").open("a") as file:
-        file.write(table)
-    error = failure(make_target(project_dir), fakes)
-    assert error.message.startswith(f"{named}: not deployable yet")
-    assert error.exit_code == 2
-    assert not [call for call in fakes.calls() if call.startswith(("engine.", "builder."))]
-
-
 def test_a_resource_refused_after_the_new_revision_says_the_service_was_updated(target, fakes):
     fakes.engine.fail = f"{SERVICE}-alert-errors"
     fakes.engine.message = "googleapi: Error 400: invalid filter"

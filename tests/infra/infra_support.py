@@ -191,3 +191,12 @@ def job_container(declared: Declared, job: str) -> dict[str, Any]:
     containers = matches[0]["template"]["template"]["containers"]
     assert len(containers) == 1
     return containers[0]
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def secret_value(wrapped: Any) -> Any:
+    """The value inside the engine's secret wrapper, which marks the input as secret."""
+    assert isinstance(wrapped, dict) and SECRET_SIG in wrapped, wrapped
+    return wrapped["value"]

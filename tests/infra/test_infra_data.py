@@ -20,17 +20,9 @@ from infra_support import (
     deploy,
     env_of,
     job_container,
+    secret_value,
     service_container,
 )
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-def secret_value(wrapped):
-    """The value inside the engine's secret wrapper, which marks the input as secret."""
-    assert isinstance(wrapped, dict) and SECRET_SIG in wrapped, wrapped
-    return wrapped["value"]
-
 
 # --- Cloud SQL ---------------------------------------------------------------------------
 

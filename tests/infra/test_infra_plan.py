@@ -95,7 +95,6 @@ def test_a_config_without_project_id_uses_a_placeholder_and_says_so():
             '[environment_variables]\nAPI_TOKEN = "x"',
             "environment_variables.API_TOKEN: looks like a secret",
         ),
-        ("[worker]\nenable_worker = true", "worker.enable_worker"),
         (
             '[vpc]\nmode = "direct"\nnetwork = "prod"\nsubnet = "run"\n[database]\nprivate_ip = true',
             "database.private_services_access = create: deploy connects prod to Google's",

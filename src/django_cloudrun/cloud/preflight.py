@@ -71,6 +71,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
     https://cloud.google.com/sql/docs/postgres/configure-private-services-access
     (servicenetworking, compute), https://cloud.google.com/trace/docs/setup (cloudtrace),
     https://cloud.google.com/scheduler/docs/setup (cloudscheduler),
+    https://cloud.google.com/memorystore/docs/redis/create-manage-instances (redis, for the
+    worker's broker),
     https://cloud.google.com/load-balancing/docs/https/setup-global-ext-https-serverless
     (compute: the load balancer and Cloud Armor are Compute Engine resources). media.mode = "api" signs
     URLs as the runtime account, which has no key on Cloud Run: the signature comes from the
@@ -90,6 +92,8 @@ def required_apis(config: CloudRunConfig) -> list[str]:
         apis.append("cloudtrace")
     if config.cron:
         apis.append("cloudscheduler")
+    if config.worker.enable_worker:
+        apis.append("redis")
     return [_service(api) for api in apis]
 
 

@@ -115,6 +115,7 @@ def _overhead(budget: dict[str, Any]) -> str:
     parts = [
         f"{budget['deploy_jobs']} deploy jobs",
         *([f"{cron} cron job{'s' if cron > 1 else ''}"] if cron else []),
+        *([f"{workers} worker processes"] if (workers := budget["worker_processes"]) else []),
         f"{budget['reserved']} reserved",
     ]
     return ", ".join(parts)

@@ -49,6 +49,9 @@ CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
 # and three that Cloud SQL reserves for its administrators (superuser_reserved_connections).
 JOB_CONNECTIONS = 2
 CRON_JOB_CONNECTIONS = 1
+# A Celery process runs one task at a time and holds one connection: the worker's environment
+# gives each instance DB_POOL_MAX_SIZE = WEB_CONCURRENCY = its process count.
+WORKER_PROCESS_CONNECTIONS = 1
 RESERVED_CONNECTIONS = 3
 MIN_POOL = 2
 MAX_POOL = 10  # beyond this an instance waits on its CPU, not on connections
@@ -95,11 +98,12 @@ class Budget:
     max_instance_count: int
     pool_per_instance: int
     cron_jobs: int = 0
+    worker_processes: int = 0  # Celery processes of every worker instance together
 
     @property
     def overhead(self) -> int:
-        """Connections beside the service's pools: jobs, cron jobs, the administrators."""
-        return overhead(self.cron_jobs)
+        """Connections beside the service's pools: jobs, cron jobs, workers, administrators."""
+        return overhead(self.cron_jobs, self.worker_processes)
 
     @property
     def used(self) -> int:
@@ -113,28 +117,38 @@ class Budget:
             "pool_per_instance": self.pool_per_instance,
             "deploy_jobs": JOB_CONNECTIONS,
             "cron_jobs": self.cron_jobs * CRON_JOB_CONNECTIONS,
+            "worker_processes": self.worker_processes * WORKER_PROCESS_CONNECTIONS,
             "reserved": RESERVED_CONNECTIONS,
             "overhead": self.overhead,
             "used": self.used,
         }
 
 
-def overhead(cron_jobs: int) -> int:
-    return JOB_CONNECTIONS + cron_jobs * CRON_JOB_CONNECTIONS + RESERVED_CONNECTIONS
+def overhead(cron_jobs: int, worker_processes: int = 0) -> int:
+    return (
+        JOB_CONNECTIONS
+        + cron_jobs * CRON_JOB_CONNECTIONS
+        + worker_processes * WORKER_PROCESS_CONNECTIONS
+        + RESERVED_CONNECTIONS
+    )
 
 
-def connection_budget(tier: str, max_instance_count: int, cron_jobs: int = 0) -> Budget:
+def connection_budget(
+    tier: str, max_instance_count: int, cron_jobs: int = 0, worker_processes: int = 0
+) -> Budget:
     limit = max_connections(tier)
-    extra = overhead(cron_jobs)
+    extra = overhead(cron_jobs, worker_processes)
     pool = min(MAX_POOL, (limit - extra) // max(1, max_instance_count))
     if pool < MIN_POOL:
         needed = max_instance_count * MIN_POOL + extra
         fitting = max(1, (limit - extra) // MIN_POOL)
         jobs = f", {cron_jobs} cron jobs" if cron_jobs else ""
+        jobs += f", {worker_processes} worker processes" if worker_processes else ""
         raise BudgetError(
             f"{max_instance_count} instances x pool {MIN_POOL} + {extra} (deploy jobs{jobs}, "
             f"reserved) > {limit} connections of tier {tier}: lower max_instance_count to "
-            f"{fitting}{' or remove cron jobs' if cron_jobs else ''} or choose tier "
+            f"{fitting}{' or remove cron jobs' if cron_jobs else ''}"
+            f"{' or lower worker.concurrency' if worker_processes else ''} or choose tier "
             f"{_smallest_tier_for(needed)}"
         )
-    return Budget(tier, limit, max_instance_count, pool, cron_jobs)
+    return Budget(tier, limit, max_instance_count, pool, cron_jobs, worker_processes)

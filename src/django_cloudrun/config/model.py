@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Self
@@ -13,7 +12,10 @@ from .budget import Budget, BudgetError, connection_budget
 from .errors import Key, fail, fail_at
 from .platform import (
     JOB_EXECUTION_ENVIRONMENT,
+    MEMORY_RULE,
     connector_path,
+    memory_mib,
+    memory_problem,
     network_path,
     path_problem,
     subnet_path,
@@ -62,17 +64,6 @@ __all__ = [
 Ingress = Literal["all", "internal", "internal-and-cloud-load-balancing"]
 LB_INGRESS = "internal-and-cloud-load-balancing"  # the service's ingress behind a load balancer
 MANAGED_CERTIFICATE_DOMAINS = 100  # domains one Google-managed certificate holds
-
-MEMORY_RULE = "512Mi to 4Gi per CPU"
-_MEMORY = re.compile(r"([1-9][0-9]*)(Mi|Gi)")
-
-
-def memory_mib(memory: str) -> int:
-    """'512Mi' -> 512, '2Gi' -> 2048."""
-    match = _MEMORY.fullmatch(memory)
-    if match is None:
-        raise ValueError(memory)
-    return int(match[1]) * (1024 if match[2] == "Gi" else 1)
 
 
 class CloudRunConfig(Table):
@@ -193,15 +184,9 @@ class CloudRunConfig(Table):
     @field_validator("memory")
     @classmethod
     def _memory_fits_cpu(cls, value: str, info: ValidationInfo) -> str:
-        if not _MEMORY.fullmatch(value):
-            raise fail(f"must be a size in Mi or Gi such as 512Mi or 2Gi, got {value!r}")
-        cpu = info.data.get("cpu")  # absent when cpu itself is invalid
-        if cpu is not None and not 512 * int(cpu) <= memory_mib(value) <= 4096 * int(cpu):
-            lowest, highest = _size(512 * int(cpu)), _size(4096 * int(cpu))
-            raise fail(
-                f"must be between {lowest} and {highest} with cpu {cpu} ({MEMORY_RULE}), "
-                f"got {value}"
-            )
+        problem = memory_problem(value, info.data.get("cpu"))  # cpu absent when invalid
+        if problem:
+            raise fail(problem)
         return value
 
     @field_validator("secret_environment_variables")
@@ -362,6 +347,25 @@ class CloudRunConfig(Table):
         return self
 
     @model_validator(mode="after")
+    def _worker_reaches_its_broker(self) -> Self:
+        if not self.worker.enable_worker:
+            return self
+        # The broker (Memorystore for Redis) has only a private IP on a VPC network; the
+        # worker pool reaches it through Direct VPC egress on a subnet of its region
+        # (https://cloud.google.com/run/docs/configuring/workerpools/vpc-direct-vpc).
+        if self.vpc.mode != "direct":
+            fail_at(
+                [
+                    (
+                        ("worker", "enable_worker"),
+                        'needs the VPC its broker is on: set vpc.mode = "direct" with '
+                        "vpc.network and vpc.subnet",
+                    )
+                ]
+            )
+        return self
+
+    @model_validator(mode="after")
     def _connections_fit(self) -> Self:
         try:
             self.budget  # noqa: B018 - computing it is the check
@@ -372,8 +376,14 @@ class CloudRunConfig(Table):
     @property
     def budget(self) -> Budget:
         """Database connections: the pool each instance may hold, and what else uses some."""
+        worker = self.worker
         return connection_budget(
-            self.database.tier, self.max_instance_count, cron_jobs=len(self.cron)
+            self.database.tier,
+            self.max_instance_count,
+            cron_jobs=len(self.cron),
+            worker_processes=(
+                worker.instance_count * worker.concurrency if worker.enable_worker else 0
+            ),
         )
 
     def vpc_paths(self, project: str) -> VpcPaths:
@@ -426,7 +436,3 @@ class VpcPaths:
     network: str | None
     subnet: str | None
     connector: str | None
-
-
-def _size(mib: int) -> str:
-    return f"{mib // 1024}Gi" if mib % 1024 == 0 else f"{mib}Mi"

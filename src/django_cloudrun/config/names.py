@@ -17,6 +17,7 @@ __all__ = [
     "EXECUTION_NAME_MAX",
     "TOKEN_LENGTH",
     "account_id",
+    "broker_name",
     "bucket_name",
     "connection_name",
     "digest",
@@ -26,6 +27,7 @@ __all__ = [
     "job_name",
     "repository_id",
     "secret_id",
+    "worker_pool_name",
 ]
 
 ACCOUNT_ID_MAX = 30  # service account ids: 6-30 characters
@@ -34,6 +36,8 @@ BUCKET_NAME_MAX = 63
 EXECUTION_NAME_MAX = 62
 TOKEN_LENGTH = 12
 _HASH = 6
+# Memorystore for Redis instance ids: "1-40 characters" (pulumi-gcp redis.InstanceArgs.name).
+BROKER_NAME_MAX = 40
 
 
 def digest(text: str, length: int = 12) -> str:
@@ -61,6 +65,16 @@ def bucket_name(project: str, service: str, suffix: str) -> str:
 def instance_name(service: str) -> str:
     """The Cloud SQL instance."""
     return f"{service}-db"
+
+
+def broker_name(service: str) -> str:
+    """The Memorystore for Redis instance that is the Celery broker."""
+    return fit(f"{service}-broker", BROKER_NAME_MAX)
+
+
+def worker_pool_name(service: str) -> str:
+    """The Cloud Run worker pool that runs the Celery worker."""
+    return f"{service}-worker"
 
 
 def connection_name(project: str, region: str, service: str) -> str:

@@ -14,6 +14,7 @@ from typing import Final
 __all__ = [
     "CLOUD_RUN_REGIONS",
     "JOB_EXECUTION_ENVIRONMENT",
+    "MEMORY_RULE",
     "REGIONS_SOURCE",
     "REGIONS_URL",
     "SCHEDULER_DESCRIPTION_MAX",
@@ -23,6 +24,8 @@ __all__ = [
     "branch_pattern_problem",
     "close_region",
     "connector_path",
+    "memory_mib",
+    "memory_problem",
     "network_path",
     "path_problem",
     "subnet_path",
@@ -229,3 +232,34 @@ def branch_pattern_problem(pattern: str) -> str | None:
 # Job.description: "A human-readable description for the job. This string must not contain
 # more than 500 characters." (cloudscheduler v1 discovery document).
 SCHEDULER_DESCRIPTION_MAX = 500
+
+
+# Memory of a Cloud Run instance (service or worker pool) by its CPUs:
+# https://cloud.google.com/run/docs/configuring/services/memory-limits and
+# https://cloud.google.com/run/docs/configuring/workerpools/memory-limits
+MEMORY_RULE = "512Mi to 4Gi per CPU"
+_MEMORY = re.compile(r"([1-9][0-9]*)(Mi|Gi)")
+
+
+def memory_mib(memory: str) -> int:
+    """'512Mi' -> 512, '2Gi' -> 2048."""
+    match = _MEMORY.fullmatch(memory)
+    if match is None:
+        raise ValueError(memory)
+    return int(match[1]) * (1024 if match[2] == "Gi" else 1)
+
+
+def memory_problem(memory: str, cpu: str | None) -> str | None:
+    """What is wrong with ``memory`` for an instance of ``cpu`` CPUs (None: not known)."""
+    if not _MEMORY.fullmatch(memory):
+        return f"must be a size in Mi or Gi such as 512Mi or 2Gi, got {memory!r}"
+    if cpu is not None and not 512 * int(cpu) <= memory_mib(memory) <= 4096 * int(cpu):
+        lowest, highest = _size(512 * int(cpu)), _size(4096 * int(cpu))
+        return (
+            f"must be between {lowest} and {highest} with cpu {cpu} ({MEMORY_RULE}), got {memory}"
+        )
+    return None
+
+
+def _size(mib: int) -> str:
+    return f"{mib // 1024}Gi" if mib % 1024 == 0 else f"{mib}Mi"

@@ -37,6 +37,7 @@ __all__ = [
     "DbTier",
     "DjangoUsername",
     "DottedModule",
+    "CeleryApp",
     "RelativePath",
     "Email",
     "EnvName",
@@ -274,6 +275,13 @@ DottedModule = Annotated[
     matches(
         r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
         "a dotted Python module path such as config.settings.production",
+    ),
+]
+CeleryApp = Annotated[
+    str,
+    matches(
+        r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?",
+        "a module or module:attribute as `celery -A` takes it, such as mysite or mysite.celery:app",
     ),
 ]
 Email = Annotated[

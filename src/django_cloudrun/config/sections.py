@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .. import contract
-from .errors import fail_at
+from .errors import fail, fail_at
+from .platform import MEMORY_RULE, memory_problem
 from .rules import (
     AbsolutePath,
     BackupSchedule,
     BranchPattern,
     BucketSuffix,
+    CeleryApp,
     ConnectorRef,
     CronJobName,
     CronSchedule,
@@ -289,15 +298,57 @@ class SuperuserConfig(Table):
 
 
 class WorkerConfig(Table):
-    """A Celery worker service next to the web service."""
+    """A Celery worker: a Cloud Run worker pool from the web image, and a broker."""
 
     enable_worker: bool = Field(
         default=False,
-        description="A Celery worker service; accepted but not deployed yet (deploy refuses it).",
+        description="Run a Celery worker on a Cloud Run worker pool from the web image, with "
+        "a Memorystore for Redis broker (BASIC tier, AUTH, TLS) that the service and the "
+        "pool reach over Direct VPC egress (needs vpc.mode = direct).",
+    )
+    app: CeleryApp | None = Field(
+        default=None,
+        description="The Celery app as `celery -A` takes it; unset means the package of the "
+        "settings module (DJANGO_SETTINGS_MODULE), where Django projects define it.",
     )
     concurrency: int = Field(
-        default=4, ge=1, le=100, description="Celery worker processes per instance."
+        default=4,
+        ge=1,
+        le=100,
+        description="Celery worker processes per instance; each holds one database connection.",
     )
+    # The pool's fixed number of instances: WorkerPoolScalingArgs.manual_instance_count
+    # (pulumi-gcp 10, "The total number of instances in manual scaling mode"), bounded as the
+    # service's max_instance_count is.
+    instance_count: int = Field(
+        default=1, ge=1, le=1000, description="Instances of the worker pool (manual scaling)."
+    )
+    cpu: Literal["1", "2", "4", "8"] = Field(default="1", description="CPUs per worker instance.")
+    memory: str = Field(
+        default="1Gi",
+        description=f"Memory per worker instance, such as 512Mi or 2Gi; {MEMORY_RULE}.",
+    )
+    task_time_limit: int = Field(
+        default=int(contract.CLOUDRUN_TASK_TIME_LIMIT.default),
+        ge=10,
+        le=24 * 3600,
+        description="Seconds a task may run before the worker kills it; the broker hands an "
+        "unacknowledged task to another worker only after twice this.",
+    )
+
+    @field_validator("cpu", mode="before")
+    @classmethod
+    def _cpu_as_text(cls, value: object) -> object:
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        return str(value) if is_int and value in (1, 2, 4, 8) else value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_fits_cpu(cls, value: str, info: ValidationInfo) -> str:
+        problem = memory_problem(value, info.data.get("cpu"))
+        if problem:
+            raise fail(problem)
+        return value
 
 
 class CronJob(Table):

@@ -19,6 +19,7 @@ from .sections import MIB, CronJob
 
 __all__ = [
     "CRON_PREFIX",
+    "BROKER_URL_SECRET",
     "CRON_SCOPES",
     "CRON_TIMEOUT",
     "DATABASE_URL_SECRET",
@@ -30,6 +31,7 @@ __all__ = [
     "SECRETS",
     "SERVICE_SCOPES",
     "SUPERUSER_SECRET",
+    "WORKER_SCOPES",
     "Unavailable",
     "cron_description",
     "cron_job",
@@ -39,6 +41,8 @@ __all__ = [
     "plain_environment",
     "secret_environment",
     "secret_of",
+    "worker_environment",
+    "worker_pool_sizes",
 ]
 
 
@@ -51,6 +55,8 @@ class Job:
 
 
 SERVICE_SCOPES = frozenset({Scope.SERVICE})
+# The Celery worker: the service's environment, plus what only the worker reads.
+WORKER_SCOPES = frozenset({Scope.SERVICE, Scope.WORKER})
 # Run on every deployment, in this order, before the new revision gets traffic.
 JOBS = (
     Job("db-init", ("cloudrun_db_init",), frozenset({Scope.SERVICE, Scope.DB_INIT})),
@@ -126,9 +132,7 @@ class Unavailable:
 
 def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
     """The settings of ``config`` that deploy refuses and plan leaves out, for now."""
-    found = []
-    if config.worker.enable_worker:
-        found.append(Unavailable("worker.enable_worker = true", "the Celery worker service is"))
+    found: list[Unavailable] = []
     return found
 
 
@@ -148,6 +152,8 @@ def not_deployable_warnings(config: CloudRunConfig) -> list[str]:
 # (https://cloud.google.com/run/docs/reference/rest/v2/Container#EnvVar; secrets as
 # variables: https://cloud.google.com/run/docs/configuring/services/secrets).
 DATABASE_URL_SECRET = "database-url"
+# CELERY_BROKER_URL carries the broker's AUTH string, so it is a composed secret too.
+BROKER_URL_SECRET = "broker-url"
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,7 @@ class Placement:
     db_port: str = ""
     bucket: str = ""
     project_id: str = ""
+    broker_ca: str = ""  # PEM certificates the broker's TLS certificate must chain to
     static_bucket: str = ""  # static.mode gcs-cdn: the bucket (locally, on the GCS emulator)
 
 
@@ -199,8 +206,37 @@ def plain_environment(
         ),
         contract.CLOUDRUN_SECRET_VARIABLES: ",".join(sorted(config.secret_environment_variables)),
         contract.GOOGLE_CLOUD_PROJECT: placement.project_id,
+        **_worker_values(config, placement),
     }
     return {**_scoped(scopes, values), **config.environment_variables}
+
+
+def _worker_values(config: CloudRunConfig, placement: Placement) -> dict[contract.EnvVar, str]:
+    worker = config.worker
+    if not worker.enable_worker:
+        return {}
+    return {
+        contract.CLOUDRUN_CELERY_APP: worker.app or "",
+        contract.CLOUDRUN_BROKER_CA: placement.broker_ca,
+        contract.CLOUDRUN_TASK_TIME_LIMIT: str(worker.task_time_limit),
+        contract.REMAP_SIGTERM: contract.REMAP_SIGTERM_VALUE,
+        contract.CLOUDRUN_WORKER: "1",
+    }
+
+
+def worker_pool_sizes(config: CloudRunConfig) -> dict[str, str]:
+    """What the worker's environment changes from the service's: each of its processes runs
+    one task at a time, so each holds one database connection (the budget counts them so)."""
+    processes = str(config.worker.concurrency)
+    return {contract.DB_POOL_MAX_SIZE.name: processes, contract.WEB_CONCURRENCY.name: processes}
+
+
+def worker_environment(config: CloudRunConfig, placement: Placement) -> dict[str, str]:
+    """The worker's plain variables."""
+    return {
+        **plain_environment(config, placement, WORKER_SCOPES),
+        **worker_pool_sizes(config),
+    }
 
 
 def secret_environment(
@@ -210,6 +246,10 @@ def secret_environment(
     generated = {ref.variable.name: ref.key for ref in SECRETS if ref.variable.scope in scopes}
     if contract.DATABASE_URL.scope in scopes:
         generated[contract.DATABASE_URL.name] = DATABASE_URL_SECRET
+    # Processes that send or run tasks (the service, cron jobs, the worker) read the broker's
+    # URL; db-init and migrate do not.
+    if config.worker.enable_worker and scopes <= WORKER_SCOPES:
+        generated[contract.CELERY_BROKER_URL.name] = BROKER_URL_SECRET
     # Settings that read the key as DJANGO_SECRET_KEY get the same secret.
     if contract.DJANGO_SECRET_KEY.scope in scopes:
         generated[contract.DJANGO_SECRET_KEY.name] = secret_of(contract.SECRET_KEY).key

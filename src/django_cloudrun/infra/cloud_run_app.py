@@ -49,7 +49,7 @@ class CloudRunApp(pulumi.ComponentResource):
         self.service_account = self.account(
             f"{name}-sa", "run", f"Runs the Cloud Run service {args.service_name}."
         )
-        service_grants = self._grants(
+        service_grants = self.grants(
             f"{name}-sa",
             self.service_account,
             secret_env=args.secret_env,
@@ -111,7 +111,7 @@ class CloudRunApp(pulumi.ComponentResource):
                 spec.name,
                 f"Runs the {spec.name} job of {args.service_name}.",
             )
-            grants = self._grants(
+            grants = self.grants(
                 f"{name}-{spec.name}-sa",
                 account,
                 secret_env=spec.secret_env,
@@ -130,7 +130,7 @@ class CloudRunApp(pulumi.ComponentResource):
             parent=self,
         )
 
-    def _grants(
+    def grants(
         self,
         prefix: str,
         account: serviceaccount.Account,

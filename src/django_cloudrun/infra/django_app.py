@@ -12,19 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_gcp import organizations, storage
+from pulumi_gcp import cloudrunv2, organizations, storage
 
 from .. import contract
 from ..config import CloudRunConfig
 from ..config.budget import Budget
 from ..config.topology import (
+    BROKER_URL_SECRET,
     CRON_SCOPES,
     DATABASE_URL_SECRET,
     JOBS,
     SERVICE_SCOPES,
+    WORKER_SCOPES,
     Placement,
     plain_environment,
     secret_environment,
+    worker_environment,
 )
 from ..contract import Scope
 from .args import CloudRunAppArgs, CloudSqlVolume, JobSpec, SecretEnv, Volume
@@ -46,6 +49,7 @@ from .secrets import (
 from .service import service_url
 from .static import StaticBucket, static_bucket
 from .storage import media_bucket, media_volume
+from .worker import Broker, broker, worker_pool
 
 __all__ = ["JOB_TIMEOUTS", "MANAGE", "SERVE", "DjangoApp", "DjangoAppArgs"]
 
@@ -57,6 +61,7 @@ JOB_TIMEOUTS = {"db-init": 600, "migrate": 1800}  # seconds; migrate may rewrite
 _CONNECTION = "\0connection-name\0"
 _PROJECT_NUMBER = "\0project-number\0"
 _BUCKET = "\0bucket\0"
+_BROKER_CA = "\0broker-ca\0"
 _STATIC_BUCKET = "\0static-bucket\0"
 _STAND_IN = re.compile("\0[a-z-]+\0")
 
@@ -116,6 +121,9 @@ class _Environments:
     def plain(self, scopes: frozenset[Scope]) -> dict[str, pulumi.Input[str]]:
         return _fill(plain_environment(self.config, self.placement, scopes), self.known)
 
+    def worker(self) -> dict[str, pulumi.Input[str]]:
+        return _fill(worker_environment(self.config, self.placement), self.known)
+
     def secret(self, scopes: frozenset[Scope]) -> dict[str, SecretEnv]:
         return {
             var: self.project_secrets.get(var) or self.generated[key].env
@@ -136,6 +144,8 @@ class DjangoApp(pulumi.ComponentResource):
     builds: Builds
     monitoring: Monitoring
     schedule: Schedule
+    broker: Broker | None
+    worker_pool: cloudrunv2.WorkerPool | None
     edge: Edge | None
     url: pulumi.Output[str]
     connection_name: pulumi.Output[str]
@@ -157,6 +167,7 @@ class DjangoApp(pulumi.ComponentResource):
         self.app = CloudRunApp(
             name, self._app_args(args, env, labels), opts=pulumi.ResourceOptions(parent=self)
         )
+        self.worker_pool = self._worker_pool(name, args, env, labels)
         self.edge = edge_resources(
             name,
             config,
@@ -193,6 +204,7 @@ class DjangoApp(pulumi.ComponentResource):
                     job: account.email for job, account in self.app.job_accounts.items()
                 },
                 "build_account": self.builds.account.email,
+                "worker_pool": self.worker_pool.name if self.worker_pool is not None else None,
                 "build_sources": self.builds.sources.name,
                 "images": images.registry_uri,
                 "addresses": {
@@ -219,6 +231,12 @@ class DjangoApp(pulumi.ComponentResource):
             depends_on=[peering] if peering is not None else [],
         )
         self.connection_name = self.database.connection_name
+        network = config.vpc_paths(project).network
+        self.broker = (
+            broker(name, config, project=project, network=network, labels=labels, parent=self)
+            if config.worker.enable_worker and network is not None
+            else None
+        )
         self.bucket = media_bucket(
             name,
             config,
@@ -246,6 +264,7 @@ class DjangoApp(pulumi.ComponentResource):
             ),
             bucket=_BUCKET,
             project_id=project,
+            broker_ca=_BROKER_CA if self.broker is not None else "",
             static_bucket=_STATIC_BUCKET if self.static else "",
         )
         known: dict[str, pulumi.Input[str]] = {
@@ -254,6 +273,8 @@ class DjangoApp(pulumi.ComponentResource):
             _BUCKET: self.bucket.name,
             **({_STATIC_BUCKET: self.static.bucket.name} if self.static else {}),
         }
+        if self.broker is not None:
+            known[_BROKER_CA] = self.broker.ca
         self.database_url = self._database_url(name, config, placement, known, labels)
         project_secrets = {
             var: existing_secret(secret, project=project)
@@ -263,6 +284,8 @@ class DjangoApp(pulumi.ComponentResource):
             **self.secrets,
             DATABASE_URL_SECRET: self.database_url,
         }
+        if self.broker is not None:
+            generated[BROKER_URL_SECRET] = self.broker.url
         return _Environments(config, placement, known, project_secrets, generated)
 
     def _database_url(
@@ -297,6 +320,28 @@ class DjangoApp(pulumi.ComponentResource):
             labels=labels,
             parent=self,
         )
+
+    def _worker_pool(
+        self, name: str, args: DjangoAppArgs, env: _Environments, labels: dict[str, str]
+    ) -> cloudrunv2.WorkerPool | None:
+        """The Celery worker, with the service's volumes and VPC access, as its own account."""
+        vpc = self.app.args.vpc
+        if self.broker is None or vpc is None:
+            return None
+        pool, _account = worker_pool(
+            name,
+            args.config,
+            app=self.app,
+            image=args.image,
+            manage=MANAGE,
+            env=env.worker(),
+            secret_env=env.secret(WORKER_SCOPES),
+            volumes=self.app.args.volumes,
+            vpc=vpc,
+            depends_on=[*self.app.args.depends_on, *self.app.jobs.values()],
+            labels=labels,
+        )
+        return pool
 
     def _app_args(
         self, args: DjangoAppArgs, env: _Environments, labels: dict[str, str]

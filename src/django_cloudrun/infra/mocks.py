@@ -24,6 +24,7 @@ MOCK_PROJECT_NUMBER = "123456789012"
 Key = tuple[str, str]  # (type, name)
 
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+MOCK_CA = "-----BEGIN CERTIFICATE-----\nmock broker authority\n-----END CERTIFICATE-----\n"
 SQL_ADMIN = "https://sqladmin.googleapis.com/sql/v1beta4"
 COMPUTE = "https://www.googleapis.com/compute/v1"
 # Compute API collections, as resource paths name them (compute v1 discovery document).
@@ -121,6 +122,24 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "name": physical,
                 "uri": uri,
                 "urls": [uri],
+            }
+        if typ == "gcp:cloudrunv2/workerPool:WorkerPool":
+            region = inputs.get("location") or self.region
+            return f"projects/{project}/locations/{region}/workerPools/{physical}", {
+                "name": physical
+            }
+        if typ == "gcp:redis/instance:Instance":
+            auth = f"mock-auth-{digest(name, 16)}"
+            with self._lock:
+                self.secret_values.add(auth)
+            region = inputs.get("region") or self.region
+            tls = inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION"
+            return f"projects/{project}/locations/{region}/instances/{physical}", {
+                "name": physical,
+                "host": "10.0.0.4",
+                "port": 6378 if tls else 6379,
+                "authString": auth,
+                "serverCaCerts": [{"cert": MOCK_CA}] if tls else [],
             }
         if typ == "gcp:cloudrunv2/job:Job":
             region = inputs.get("location") or self.region

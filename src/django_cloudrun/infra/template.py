@@ -15,7 +15,7 @@ from pulumi_gcp import cloudrunv2
 
 from .args import CloudSqlVolume, GcsVolume, SecretEnv, Volume, VpcAccess
 
-__all__ = ["JOB", "SERVICE", "Flavour"]
+__all__ = ["JOB", "SERVICE", "WORKER_POOL", "Flavour"]
 
 # What a builder makes (covariant) and the nested *Args it accepts (contravariant).
 _Out = TypeVar("_Out", covariant=True)
@@ -189,4 +189,15 @@ JOB = Flavour(
     mount=cloudrunv2.JobTemplateTemplateContainerVolumeMountArgs,
     vpc=cloudrunv2.JobTemplateTemplateVpcAccessArgs,
     network_interface=cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs,
+)
+WORKER_POOL = Flavour(
+    env=cloudrunv2.WorkerPoolTemplateContainerEnvArgs,
+    env_source=cloudrunv2.WorkerPoolTemplateContainerEnvValueSourceArgs,
+    secret_key_ref=cloudrunv2.WorkerPoolTemplateContainerEnvValueSourceSecretKeyRefArgs,
+    volume=cloudrunv2.WorkerPoolTemplateVolumeArgs,
+    cloud_sql=cloudrunv2.WorkerPoolTemplateVolumeCloudSqlInstanceArgs,
+    gcs=cloudrunv2.WorkerPoolTemplateVolumeGcsArgs,
+    mount=cloudrunv2.WorkerPoolTemplateContainerVolumeMountArgs,
+    vpc=cloudrunv2.WorkerPoolTemplateVpcAccessArgs,
+    network_interface=cloudrunv2.WorkerPoolTemplateVpcAccessNetworkInterfaceArgs,
 )

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from .. import contract
 from ..config import CloudRunConfig, names
 from ..config.topology import (
+    BROKER_URL_SECRET,
     DATABASE_URL_SECRET,
     SERVICE_SCOPES,
+    WORKER_SCOPES,
     Job,
     Placement,
     plain_environment,
     secret_environment,
+    worker_pool_sizes,
 )
 from ..contract import Scope
 from .database import DatabaseServer
@@ -127,6 +130,10 @@ class LocalTarget:
     def job(self, job: Job) -> dict[str, str]:
         return self.environment(job.scopes, job_platform(self.config, job.name))
 
+    def worker(self) -> dict[str, str]:
+        """The Celery worker's: what the worker pool's container gets."""
+        return {**self.environment(WORKER_SCOPES, {}), **worker_pool_sizes(self.config)}
+
 
 def local_database_url(env: Mapping[str, str]) -> str:
     """DATABASE_URL for the database the DB_* variables of ``env`` name."""
@@ -145,6 +152,7 @@ def target_for(
     database: DatabaseServer,
     media: Media,
     secrets: dict[str, str],
+    broker_url: str = "",
 ) -> LocalTarget:
     placement = local_placement(
         config,
@@ -157,7 +165,11 @@ def target_for(
     return LocalTarget(
         config,
         placement,
-        {**secrets, **database.secrets},
+        {
+            **secrets,
+            **database.secrets,
+            **({BROKER_URL_SECRET: broker_url} if broker_url else {}),
+        },
         {**database.values, **media.values, **rotated_values(secrets, config)},
         {**media.extra, **rotation_environment(secrets, config)},
     )

@@ -14,7 +14,7 @@ __all__ = ["ALIASES", "follow", "log_paths"]
 
 # Components as `status` names them -> their log files.
 ALIASES = {"database": "postgres", "media": "storage", "supervisor": "up"}
-ORDER = ("up", "postgres", "storage", "db-init", "migrate", "web")
+ORDER = ("up", "postgres", "storage", "broker", "db-init", "migrate", "web", "worker")
 
 
 def log_paths(layout: Layout, component: str | None) -> dict[str, Path]:

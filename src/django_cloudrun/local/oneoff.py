@@ -19,13 +19,14 @@ from typing import Any
 from .. import contract
 from ..config import CloudRunConfig
 from ..config.topology import SERVICE_SCOPES, Job, cron_jobs
+from .broker import open_broker
 from .database import open_database
 from .environment import job_platform, target_for
 from .errors import LocalError
 from .layout import layout_for
 from .media import prepare_media
 from .processes import Proc
-from .secrets import ensure_secrets
+from .secrets import BROKER_PASSWORD, ensure_secrets
 from .state import lock_holder, read_state
 
 __all__ = ["cron_job_named", "run_once"]
@@ -58,7 +59,13 @@ def run_once(
             media.extra[contract.STORAGE_EMULATOR_HOST.name] = emulator
         started += [media.proc] if media.proc else []
         port = int((state or {}).get("port", port))
-        target = target_for(config, port, database, media, secrets)
+        broker_url = ""
+        if config.worker.enable_worker:
+            running = int((state or {}).get("broker_port") or 0)
+            broker = open_broker(layout, secrets[BROKER_PASSWORD], running)
+            started += [broker.proc] if broker.proc else []
+            broker_url = broker.url
+        target = target_for(config, port, database, media, secrets, broker_url)
         if job is not None:
             env, args = target.job(job), job.command
         else:

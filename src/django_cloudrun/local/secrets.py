@@ -18,6 +18,7 @@ from ..config.topology import SECRETS
 from .errors import LocalError
 
 __all__ = [
+    "BROKER_PASSWORD",
     "ensure_secrets",
     "generate",
     "read_secrets",
@@ -28,6 +29,9 @@ __all__ = [
 
 ALPHABET = string.ascii_letters + string.digits
 PLACEHOLDER_LENGTH = 32
+# The local broker's AUTH password (the cloud's is Memorystore's own AUTH string).
+BROKER_PASSWORD = "broker-password"
+BROKER_PASSWORD_LENGTH = 32
 
 
 def generate(length: int) -> str:
@@ -52,6 +56,8 @@ def ensure_secrets(path: Path, config: CloudRunConfig) -> dict[str, str]:
     values = read_secrets(path)
     wanted = {ref.key: ref.length for ref in SECRETS}
     wanted.update(dict.fromkeys(config.secret_environment_variables.values(), PLACEHOLDER_LENGTH))
+    if config.worker.enable_worker:
+        wanted[BROKER_PASSWORD] = BROKER_PASSWORD_LENGTH
     missing = {key: generate(length) for key, length in wanted.items() if key not in values}
     if missing or not path.exists():
         values.update(missing)

@@ -28,6 +28,7 @@ from ..config import CloudRunConfig
 from ..config.topology import JOBS, Job
 from ..contract import DEFAULT_PORT, LIVENESS_PROBE, STARTUP_PROBE, STORAGE_EMULATOR_HOST
 from ..errors import INTERRUPTED_EXIT
+from .broker import start_broker
 from .cron import Clock, CronEntry, CronScheduler, cron_entries
 from .database import DatabaseServer, open_database
 from .edge import Edge, StaticBucket
@@ -39,6 +40,7 @@ from .media import Media, prepare_media
 from .probes import Probes, probe
 from .processes import Proc, check_port_free, spawn, start_time, tail
 from .rotation import current_secrets
+from .secrets import BROKER_PASSWORD
 from .state import UpLock, write_state
 
 __all__ = ["COMPONENTS", "Component", "Options", "Supervisor"]
@@ -47,6 +49,15 @@ LOCAL_HOST = "127.0.0.1"
 
 COMPONENTS = ("database", "media", *(job.name for job in JOBS), "web")
 MAX_BACKOFF = 30.0
+WORKER = "worker"
+BROKER = "broker"
+
+
+def components_of(config: CloudRunConfig) -> tuple[str, ...]:
+    """COMPONENTS, with the broker after media and the worker after web when enabled."""
+    if not config.worker.enable_worker:
+        return COMPONENTS
+    return ("database", "media", BROKER, *(job.name for job in JOBS), "web", WORKER)
 
 
 class Stopping(Exception):
@@ -94,14 +105,17 @@ class Supervisor:
         self.cron = CronScheduler(entries, clock=clock, spawn=self._spawn_cron,
                                   on_event=self._event, on_change=self._cron_changed,
                                   grace=options.probes.grace)  # fmt: skip
-        self.order = (*COMPONENTS, *(entry.name for entry in entries))
+        self.order = (*components_of(config), *(entry.name for entry in entries))
         self.components = {name: Component(name) for name in self.order}
         self.phase = "starting"
         self.stop_requested = 0
         self.signal_name = ""
         self.emulator = ""  # STORAGE_EMULATOR_HOST in media mode api, for `run`
+        self.broker_port = 0  # the broker's, for `run` (the password stays in the secrets)
+        self.broker_url = ""
         self.lock = UpLock(self.layout.lock)
         self.target: LocalTarget | None = None
+        self.worker_backoff, self.worker_next_start, self.worker_started = 1.0, 0.0, 0.0
         self.clock = clock
         self.listener: Listener | None = None  # the web service's socket
         # static.mode gcs-cdn: the load balancer's URL map holds the port, the web is behind it
@@ -170,6 +184,7 @@ class Supervisor:
             "admin_url": self.url + "admin/", "port": self.options.port,
             "project": str(self.layout.project), "service": self.config.service_name,
             "superuser": self.config.superuser.username, "emulator": self.emulator,
+            "broker_port": self.broker_port,
             "components": {name: c.as_dict() for name, c in self.components.items()},
             "cron": [entry.as_dict() for entry in self.cron.entries.values()],
             "rollouts": dict(self.rollouts),
@@ -212,10 +227,18 @@ class Supervisor:
         self.media = media
         self._set("media", "running", media.describe(self.config))
         self._start_edge(media)
+        if self.config.worker.enable_worker:
+            self._set(BROKER, "starting")
+            broker = start_broker(self.layout, secrets[BROKER_PASSWORD])
+            self.components[BROKER].proc = broker.proc
+            self.broker_url, self.broker_port = broker.url, broker.port
+            self._set(BROKER, "running", broker.description)
         self.target = self._target(secrets)
         for job in JOBS:
             self._run_job(job)
         self._start_web()
+        if self.config.worker.enable_worker:
+            self._start_worker()
         self.cron.start()
         self.phase = "ready"
         self._publish()
@@ -234,7 +257,9 @@ class Supervisor:
 
     def _target(self, secrets: dict[str, str]) -> LocalTarget:
         assert self.database is not None and self.media is not None
-        return target_for(self.config, self.options.port, self.database, self.media, secrets)
+        return target_for(
+            self.config, self.options.port, self.database, self.media, secrets, self.broker_url
+        )
 
     def _run_job(self, job: Job) -> None:
         assert self.target is not None
@@ -309,6 +334,50 @@ class Supervisor:
             self._sleep(probes.startup_interval)
         self._set("web", "ready", self.url)
 
+    def _start_worker(self, append: bool = False) -> None:
+        """The Celery worker, as the worker pool runs it, with the pool's environment."""
+        assert self.target is not None
+        argv = [sys.executable, "manage.py", "cloudrun_worker"]
+        argv += ["--concurrency", str(self.config.worker.concurrency)]
+        worker = self.components[WORKER]
+        worker.proc = spawn(WORKER, argv, env=self.target.worker(), cwd=self.layout.project,
+                            log_path=self.layout.log(WORKER), append=append)  # fmt: skip
+        self.worker_started = time.monotonic()
+        self._set(WORKER, "running", f"{self.config.worker.concurrency} processes")
+
+    def _watch_broker(self) -> None:
+        """A broker that dies ends `up`, as media does: queued tasks live in it."""
+        broker = self.components.get(BROKER)
+        proc = broker.proc if broker is not None else None
+        if proc is not None and not proc.running():
+            self._set(BROKER, "failed", f"exit code {proc.returncode}")
+            raise LocalError(
+                f"broker exited unexpectedly with code {proc.returncode}; its log: {proc.log_path}",
+                detail=tail(proc.log_path),
+            )
+
+    def _watch_worker(self) -> None:
+        """A worker that exited is started again, after a delay that doubles while it keeps
+        exiting (up to MAX_BACKOFF) and resets once it ran for that long."""
+        worker = self.components.get(WORKER)
+        if worker is None or worker.proc is None or worker.proc.running():
+            return
+        now = time.monotonic()
+        if worker.state != "restarting":
+            code = worker.proc.returncode
+            worker.restarts += 1
+            self.on_event(
+                f"worker: exited with code {code}; restarting (restart {worker.restarts})"
+            )
+            self._set(WORKER, "restarting", f"exited with code {code}")
+            if now - self.worker_started >= MAX_BACKOFF:
+                self.worker_backoff = 1.0
+            self.worker_next_start = now + self.worker_backoff
+            self.worker_backoff = min(MAX_BACKOFF, self.worker_backoff * 2)
+        if now >= self.worker_next_start:
+            self._start_worker(append=True)
+            self.worker_next_start = now
+
     # -- watch ------------------------------------------------------------------------------
 
     def watch(self) -> None:
@@ -318,6 +387,7 @@ class Supervisor:
         next_probe = time.monotonic() + probes.liveness_period
         while not self.stop_requested:
             self._watch_dependencies()
+            self._watch_broker()
             web = self.components["web"]
             reason = ""
             if web.proc is not None and not web.proc.running():
@@ -337,6 +407,7 @@ class Supervisor:
                 backoff = self._restart_web(reason, backoff)
                 next_probe = time.monotonic() + probes.liveness_period
             else:
+                self._watch_worker()
                 self.cron.tick()
                 time.sleep(0.1)
 

@@ -15,8 +15,11 @@ from .trace import (
     TraceContext,
     TraceContextMiddleware,
     current_trace_context,
+    enter_trace_context,
+    leave_trace_context,
     set_span_reader,
     trace_context_from_headers,
+    traceparent,
 )
 
 __all__ = [
@@ -30,5 +33,8 @@ __all__ = [
     "trace_context_from_headers",
     "current_trace_context",
     "set_span_reader",
+    "enter_trace_context",
+    "leave_trace_context",
+    "traceparent",
     "http_request_from_environ",
 ]

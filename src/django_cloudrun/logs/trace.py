@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ __all__ = [
     "trace_context_from_headers",
     "current_trace_context",
     "set_span_reader",
+    "enter_trace_context",
+    "leave_trace_context",
+    "traceparent",
     "TraceContextMiddleware",
 ]
 
@@ -67,6 +70,21 @@ def set_span_reader(reader: Callable[[], TraceContext | None] | None) -> None:
     """Make current_trace_context() ask ``reader`` first (None: headers only)."""
     global _span_reader
     _span_reader = reader
+
+
+def enter_trace_context(trace: TraceContext | None) -> Token[TraceContext | None]:
+    """Make ``trace`` the current trace until leave_trace_context(token), for work that does
+    not arrive as a request (a task carries its trace in its message)."""
+    return _current.set(trace)
+
+
+def leave_trace_context(token: Token[TraceContext | None]) -> None:
+    _current.reset(token)
+
+
+def traceparent(trace: TraceContext) -> str:
+    """``trace`` as a W3C traceparent header value."""
+    return f"00-{trace.trace_id}-{trace.span_id}-{'01' if trace.sampled else '00'}"
 
 
 def _from_traceparent(value: str) -> TraceContext | None:
