@@ -26,6 +26,7 @@ def render_config(
     github_repository: str | None,
     settings_module: str | None = None,
     required: Sequence[Required] = (),
+    celery_app: str | None = None,
 ) -> tuple[str, CloudRunConfig]:
     """(the file's text, the configuration it resolves to); ConfigError on a bad value."""
     lines = [_HEADER]
@@ -47,6 +48,15 @@ def render_config(
             "# workflow: use one of the two, never both.\n"
             "# [build]\n"
             f"# github_repository = {_string(github_repository)}\n"
+        )
+    if celery_app:
+        lines.append(
+            "\n# The project's Celery app (init found it). enable_worker = true runs it on a Cloud\n"
+            '# Run worker pool with a Memorystore broker (needs vpc.mode = "direct"), and under\n'
+            "# `up` as a supervised process.\n"
+            "[worker]\n"
+            "# enable_worker = false\n"
+            f"app = {_string(celery_app)}\n"
         )
     lines += _required(required)
     text = "".join(lines)

@@ -120,6 +120,7 @@ def plan_init(project: Project, choices: InitChoices) -> Plan:
             choices.github_repository,
             project.settings_module,
             required_variables(project.root, project.settings),
+            project.celery_app,
         )
         config_change = Change(str(DEFAULT_PATH), Action.CREATE, None, text, "the deployment")
     plan = Plan(project, config, [config_change], notes)

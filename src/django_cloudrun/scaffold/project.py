@@ -13,7 +13,7 @@ from .managers import Manager, detect_manager
 from .pyversion import SUPPORTED, detect_python
 from .settings_edit import SettingsFile
 
-__all__ = ["Project", "detect_project", "module_file", "settings_files"]
+__all__ = ["Project", "celery_app", "detect_project", "module_file", "settings_files"]
 
 SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -30,6 +30,7 @@ class Project:
     python: str  # minor version, e.g. "3.12"
     python_source: str
     notes: tuple[str, ...] = ()
+    celery_app: str | None = None  # as `celery -A` takes it, when the project defines one
 
 
 def detect_project(
@@ -77,6 +78,7 @@ def detect_project(
         python=version,
         python_source=source,
         notes=tuple(notes),
+        celery_app=celery_app(root, module),
     )
 
 
@@ -92,6 +94,39 @@ def settings_files(root: Path, module: str | None) -> tuple[str, tuple[SettingsF
         return module, tuple(_with_star_imports(root, SettingsFile.read(module, path)))
     except ScaffoldError:
         return None
+
+
+def celery_app(root: Path, settings_module: str) -> str | None:
+    """The Celery app of the packages holding the settings module, nearest first: their
+    celery.py calling Celery(...), else their __init__.py assigning ``app = Celery(...)``."""
+    parts = settings_module.split(".")
+    for depth in range(len(parts) - 1, 0, -1):
+        package = ".".join(parts[:depth])
+        directory = root.joinpath(*parts[:depth])
+        tree = _parse(directory / "celery.py") if (directory / "celery.py").is_file() else None
+        if tree is not None and any(_is_celery_call(node) for node in ast.walk(tree)):
+            return f"{package}.celery"
+        init = directory / "__init__.py"
+        tree = _parse(init) if init.is_file() else None
+        if tree is not None and any(_assigns_celery_app(node) for node in tree.body):
+            return package
+    return None
+
+
+def _is_celery_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name == "Celery"
+
+
+def _assigns_celery_app(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id == "app" for target in node.targets)
+        and _is_celery_call(node.value)
+    )
 
 
 def module_file(root: Path, module: str) -> Path | None:
