@@ -22,7 +22,7 @@ def fail(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0001_initial")]
+    dependencies = [("catalog", "0002_item_attachment_sha256")]
     operations = [migrations.RunPython(fail)]
 """
 
@@ -35,7 +35,7 @@ def project():
 
 
 def test_failing_migration_stops_up_with_job_name_exit_code_and_log_tail(project):
-    (project / "catalog/migrations/0002_fail.py").write_text(FAILING_MIGRATION)
+    (project / "catalog/migrations/0003_fail.py").write_text(FAILING_MIGRATION)
     result = cli(project, "up", "--port", str(free_port()))
     assert result.returncode == 1
     *log_tail, last = result.stderr.strip().splitlines()
