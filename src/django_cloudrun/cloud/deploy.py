@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import FILL_IN, CloudRunConfig, names, unfilled
-from ..config.topology import SUPERUSER_SECRET, not_deployable_yet
+from ..config.topology import SUPERUSER_SECRET
 from .clients import Clients
 from .errors import CloudError, PrerequisiteError
 from .events import (
@@ -113,14 +113,8 @@ def check_rules(target: CloudTarget) -> None:
     """What the configuration asks that deploy cannot give; one line, exit 2.
 
     The config model's rules (connection budget, backups, FUSE, ...) held when the
-    configuration loaded; these are the settings only a deployment refuses.
+    configuration loaded; what is left are values the user has yet to fill in.
     """
-    unavailable = not_deployable_yet(target.config)
-    if unavailable:
-        raise PrerequisiteError(
-            f"{unavailable[0].setting}: not deployable yet; `django-cloudrun plan` lists what deploy "
-            "creates. Remove it from cloudrun.toml to deploy the rest."
-        )
     missing = unfilled(target.config)
     if missing:
         keys = ", ".join(f"environment_variables.{name}" for name in missing)

@@ -17,7 +17,6 @@ from ..config import (
     redacted_dump,
     secret_warnings,
 )
-from ..config.topology import not_deployable_warnings
 from .common import ConfigOption, EnvOption, JsonOption, console, warn
 
 __all__ = ["show_resolved", "validate"]
@@ -37,7 +36,7 @@ def validate(
 
 def show_resolved(path: Path, env: str | None, *, as_json: bool) -> None:
     resolved = load_config(path, env)
-    warn(secret_warnings(resolved) + fill_in_warnings(resolved) + not_deployable_warnings(resolved))
+    warn(secret_warnings(resolved) + fill_in_warnings(resolved))
     data = redacted_dump(resolved)
     if as_json:
         typer.echo(json.dumps(data, indent=2))

@@ -32,12 +32,9 @@ __all__ = [
     "SERVICE_SCOPES",
     "SUPERUSER_SECRET",
     "WORKER_SCOPES",
-    "Unavailable",
     "cron_description",
     "cron_job",
     "cron_jobs",
-    "not_deployable_warnings",
-    "not_deployable_yet",
     "plain_environment",
     "secret_environment",
     "secret_of",
@@ -120,28 +117,6 @@ def secret_of(variable: contract.EnvVar) -> SecretRef:
 
 
 SUPERUSER_SECRET = secret_of(contract.DJANGO_SUPERUSER_PASSWORD).key
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A setting cloudrun.toml accepts that deploy does not create yet."""
-
-    setting: str  # as the user wrote it
-    what: str  # what plan leaves out because of it
-
-
-def not_deployable_yet(config: CloudRunConfig) -> list[Unavailable]:
-    """The settings of ``config`` that deploy refuses and plan leaves out, for now."""
-    found: list[Unavailable] = []
-    return found
-
-
-def not_deployable_warnings(config: CloudRunConfig) -> list[str]:
-    """One line per setting of ``config`` that deploy refuses, for validate and plan."""
-    return [
-        f"{item.setting}: {item.what} not deployable yet; plan leaves it out and deploy refuses it"
-        for item in not_deployable_yet(config)
-    ]
 
 
 # DATABASE_URL carries DB_PASSWORD, so it is a secret of its own, whose value each target

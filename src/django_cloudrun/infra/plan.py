@@ -17,7 +17,6 @@ import pulumi
 from pulumi.runtime.rpc import is_rpc_secret
 
 from ..config import CloudRunConfig, looks_secret, secret_warnings
-from ..config.topology import not_deployable_warnings
 from ..contract import REDACTED
 from .cost import edge_cost
 from .mocks import Key, OfflineMocks, Recorder
@@ -314,7 +313,7 @@ def warnings(config: CloudRunConfig) -> list[str]:
             "console but notify nobody"
         )
     out += secret_warnings(config)
-    return out + not_deployable_warnings(config)
+    return out
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
